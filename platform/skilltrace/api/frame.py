@@ -1,0 +1,212 @@
+"""Shared machinery of every ``/api/v1`` endpoint.
+
+- :func:`api_blueprint` makes a domain's API blueprint (prefixed, CSRF handled here);
+- :func:`api_auth` authenticates by bearer token or session cookie (+ ``X-CSRFToken``);
+- :func:`json_body` validates a JSON object body against a small schema and documents it;
+- every error under ``/api/`` is rendered as ``{"error": {"code": ..., "message": ...}}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from flask import Blueprint, Flask, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from skilltrace.errors import DomainError
+from skilltrace.extensions import csrf, db
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+HTTP_ERRORS: dict[int, tuple[str, Any]] = {
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: ("unauthenticated", _l("Log in first.")),
+    403: ("forbidden", _l("You are not allowed to do this.")),
+    404: ("not_found", _l("Nothing was found at this address.")),
+    405: ("method_not_allowed", _l("This address does not accept this method.")),
+    409: ("conflict", _l("This conflicts with existing data.")),
+    413: ("body_too_large", _l("The upload is too large.")),
+    415: ("unsupported_media_type", _l("Send the body as application/json.")),
+    416: ("range_not_satisfiable", _l("The requested byte range is outside the file.")),
+    429: ("too_many_requests", _l("Too many requests. Wait a moment and try again.")),
+    500: ("internal_error", _l("Something went wrong on our side. Please try again.")),
+}
+
+
+def error_response(code: str, message: Any, status: int, field: str | None = None):
+    body: dict[str, Any] = {"code": code, "message": str(message)}
+    if field:
+        body["field"] = field
+    return jsonify({"error": body}), status
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint mounted under /api/v1; CSRF is checked by :func:`api_auth` instead."""
+    bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
+    csrf.exempt(bp)
+    return bp
+
+
+def _bearer_user():
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None, False
+    from skilltrace.identity.services import account_service
+
+    return account_service().user_for_token(header[7:].strip()), True
+
+
+def api_auth(*roles: str):
+    """Require an authenticated caller (optionally with one of ``roles``); sets ``g.api_user``.
+
+    Browser calls authenticate with the session cookie and must send ``X-CSRFToken`` on unsafe
+    methods; other systems send ``Authorization: Bearer <personal access token>``.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            user, used_bearer = _bearer_user()
+            if used_bearer and user is None:
+                raise DomainError("invalid_token", _l("The access token is invalid."), status=401)
+            if not used_bearer:
+                if not current_user.is_authenticated:
+                    raise DomainError(*HTTP_ERRORS[401], status=401)
+                user = current_user._get_current_object()
+                if request.method not in SAFE_METHODS:
+                    try:
+                        validate_csrf(request.headers.get("X-CSRFToken", ""))
+                    except Exception:
+                        raise DomainError(
+                            "csrf_failed",
+                            _l("The page expired. Reload it and try again."),
+                            status=400,
+                        ) from None
+            if roles and user.role not in roles:
+                raise DomainError(*HTTP_ERRORS[403], status=403)
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        wrapper._openapi_auth = roles or ("any",)
+        return wrapper
+
+    return decorator
+
+
+def _check(schema: dict, body: dict) -> None:
+    for name in schema.get("required", ()):
+        if body.get(name) in (None, ""):
+            raise DomainError("field_required", _l("This field is required."), field=name)
+    for name, spec in schema.get("properties", {}).items():
+        if name not in body or body[name] is None:
+            continue
+        value, kind = body[name], spec.get("type")
+        ok = {
+            "string": isinstance(value, str),
+            "integer": isinstance(value, int) and not isinstance(value, bool),
+            "number": isinstance(value, int | float) and not isinstance(value, bool),
+            "boolean": isinstance(value, bool),
+            "object": isinstance(value, dict),
+            "array": isinstance(value, list),
+        }.get(kind, True)
+        if not ok:
+            raise DomainError("field_type", _l("This field has the wrong type."), field=name)
+        if kind == "string" and len(value) > spec.get("maxLength", 10_000):
+            raise DomainError("field_too_long", _l("This field is too long."), field=name)
+
+
+def json_body(schema: dict):
+    """Parse the request body as a JSON object valid for ``schema``; pass it as ``body=``."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not request.is_json:
+                raise DomainError(*HTTP_ERRORS[415], status=415)
+            body = request.get_json(silent=True)
+            if body is None:
+                raise DomainError("malformed_json", _l("The body is not valid JSON."), status=400)
+            if not isinstance(body, dict):
+                raise DomainError(
+                    "malformed_json", _l("The body must be a JSON object."), status=400
+                )
+            _check(schema, body)
+            return view(*args, body=body, **kwargs)
+
+        wrapper._openapi_body = schema
+        return wrapper
+
+    return decorator
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    """Register the JSON error shape for API paths and the OpenAPI endpoint."""
+    from skilltrace.api import openapi
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        db.session.rollback()
+        if _wants_json():
+            return error_response(err.code, err.message, err.status, err.field)
+        from skilltrace.web import render_error
+
+        return render_error(err.status, err.message)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(err: IntegrityError):
+        db.session.rollback()
+        log.info("integrity error: %s", err.orig)
+        if _wants_json():
+            return error_response(*HTTP_ERRORS[409], 409)
+        from skilltrace.web import render_error
+
+        return render_error(409, HTTP_ERRORS[409][1])
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        msg = _l("The page expired. Reload it and try again.")
+        if _wants_json():
+            return error_response("csrf_failed", msg, 400)
+        from skilltrace.web import render_error
+
+        return render_error(400, msg)
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if not _wants_json():
+            from skilltrace.web import render_error
+
+            status = err.code or 500
+            return render_error(status, HTTP_ERRORS.get(status, (None, err.description))[1])
+        code, message = HTTP_ERRORS.get(err.code or 500, ("http_error", err.description))
+        response, status = error_response(code, message, err.code or 500)
+        if err.code == 416 and getattr(err, "length", None) is not None:
+            response.headers["Content-Range"] = f"bytes */{err.length}"
+        return response, status
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        if isinstance(err, HTTPException):
+            return http_error(err)
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _wants_json():
+            return error_response(*HTTP_ERRORS[500], 500)
+        from skilltrace.web import render_error
+
+        return render_error(500, HTTP_ERRORS[500][1])
+
+    openapi.init_app(app)

@@ -1,0 +1,22 @@
+"""Identity (实名制): accounts, roles, providers, consent, login, API tokens."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from skilltrace.extensions import db, login_manager
+    from skilltrace.identity import api, cli, views
+    from skilltrace.identity.models import User
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    app.cli.add_command(cli.users_cli)
+
+    login_manager.login_view = "identity.login"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))

@@ -1,0 +1,207 @@
+"""The live-state store: Redis when ``REDIS_URL`` is set, otherwise an in-process store.
+
+This module is the only place that knows which one is in use. Everything else calls
+:func:`current_state` and the :class:`LiveState` methods (strings, counters, lists, all with
+optional TTLs in seconds). The in-process store is valid for one process only (the demo);
+`scripts/run` serves it from a single process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Protocol
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+
+class LiveState(Protocol):
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str, ttl: float | None = None, nx: bool = False) -> bool: ...
+    def delete(self, *keys: str) -> int: ...
+    def incr(self, key: str, ttl: float | None = None) -> int: ...
+    def ttl(self, key: str) -> float | None: ...
+    def expire(self, key: str, ttl: float) -> bool: ...
+    def rpush(self, key: str, value: str, ttl: float | None = None) -> int: ...
+    def lrange(self, key: str) -> list[str]: ...
+    def delete_prefix(self, prefix: str) -> int: ...
+    def ping(self) -> bool: ...
+
+
+class InProcessState:
+    """Thread-safe dict with expiry; mirrors the subset of Redis that SkillTrace uses."""
+
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
+        self._data: dict[str, tuple[Any, float | None]] = {}
+        self._lock = threading.RLock()
+
+    def _live(self, key: str) -> Any:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= time.monotonic():
+            del self._data[key]
+            return None
+        return value
+
+    @staticmethod
+    def _deadline(ttl: float | None) -> float | None:
+        return None if ttl is None else time.monotonic() + ttl
+
+    def get(self, key):
+        with self._lock:
+            value = self._live(self.prefix + key)
+            return value if isinstance(value, str) else None
+
+    def set(self, key, value, ttl=None, nx=False):
+        with self._lock:
+            if nx and self._live(self.prefix + key) is not None:
+                return False
+            self._data[self.prefix + key] = (value, self._deadline(ttl))
+            return True
+
+    def delete(self, *keys):
+        with self._lock:
+            found = [k for k in keys if self._live(self.prefix + k) is not None]
+            for k in found:
+                del self._data[self.prefix + k]
+            return len(found)
+
+    def incr(self, key, ttl=None):
+        with self._lock:
+            full = self.prefix + key
+            current = self._live(full)
+            if current is None:
+                self._data[full] = ("1", self._deadline(ttl))
+                return 1
+            value = int(current) + 1
+            self._data[full] = (str(value), self._data[full][1])
+            return value
+
+    def ttl(self, key):
+        with self._lock:
+            if self._live(self.prefix + key) is None:
+                return None
+            expires = self._data[self.prefix + key][1]
+            return None if expires is None else max(0.0, expires - time.monotonic())
+
+    def expire(self, key, ttl):
+        with self._lock:
+            full = self.prefix + key
+            if self._live(full) is None:
+                return False
+            self._data[full] = (self._data[full][0], self._deadline(ttl))
+            return True
+
+    def rpush(self, key, value, ttl=None):
+        with self._lock:
+            full = self.prefix + key
+            items = self._live(full)
+            if items is None:
+                items = []
+                self._data[full] = (items, self._deadline(ttl))
+            elif ttl is not None:
+                self._data[full] = (items, self._deadline(ttl))
+            items.append(value)
+            return len(items)
+
+    def lrange(self, key):
+        with self._lock:
+            items = self._live(self.prefix + key)
+            return list(items) if isinstance(items, list) else []
+
+    def delete_prefix(self, prefix):
+        with self._lock:
+            doomed = [k for k in self._data if k.startswith(self.prefix + prefix)]
+            for k in doomed:
+                del self._data[k]
+            return len(doomed)
+
+    def ping(self):
+        return True
+
+
+class RedisState:
+    """The same interface over a Redis server (shared by every worker process)."""
+
+    def __init__(self, url: str, prefix: str = ""):
+        import redis
+
+        self.prefix = prefix
+        self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
+
+    def get(self, key):
+        return self.client.get(self.prefix + key)
+
+    def set(self, key, value, ttl=None, nx=False):
+        px = None if ttl is None else max(1, int(ttl * 1000))
+        return bool(self.client.set(self.prefix + key, value, px=px, nx=nx))
+
+    def delete(self, *keys):
+        return self.client.delete(*(self.prefix + k for k in keys)) if keys else 0
+
+    def incr(self, key, ttl=None):
+        full = self.prefix + key
+        pipe = self.client.pipeline()
+        pipe.incr(full)
+        if ttl is not None:
+            pipe.pexpire(full, max(1, int(ttl * 1000)), nx=True)
+        return int(pipe.execute()[0])
+
+    def ttl(self, key):
+        value = self.client.pttl(self.prefix + key)
+        return None if value < 0 else value / 1000
+
+    def expire(self, key, ttl):
+        return bool(self.client.pexpire(self.prefix + key, max(1, int(ttl * 1000))))
+
+    def rpush(self, key, value, ttl=None):
+        full = self.prefix + key
+        pipe = self.client.pipeline()
+        pipe.rpush(full, value)
+        if ttl is not None:
+            pipe.pexpire(full, max(1, int(ttl * 1000)))
+        return int(pipe.execute()[0])
+
+    def lrange(self, key):
+        return self.client.lrange(self.prefix + key, 0, -1)
+
+    def delete_prefix(self, prefix):
+        keys = list(self.client.scan_iter(match=self.prefix + prefix + "*", count=500))
+        return self.client.delete(*keys) if keys else 0
+
+    def ping(self):
+        return bool(self.client.ping())
+
+
+def get_json(state: LiveState, key: str) -> Any:
+    raw = state.get(key)
+    return None if raw is None else json.loads(raw)
+
+
+def set_json(state: LiveState, key: str, value: Any, ttl: float | None = None, nx=False) -> bool:
+    return state.set(key, json.dumps(value, separators=(",", ":")), ttl=ttl, nx=nx)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the store chosen by ``REDIS_URL`` to ``app``."""
+    prefix = app.config["STATE_KEY_PREFIX"]
+    url = app.config.get("REDIS_URL")
+    if url:
+        store: LiveState = RedisState(url, prefix)
+        app.logger.info("live state: Redis at %s", url.rsplit("@", 1)[-1])
+    else:
+        store = InProcessState(prefix)
+        app.logger.warning("live state: in-process store (REDIS_URL unset); single process only")
+    app.extensions["skilltrace.state"] = store
+
+
+def current_state() -> LiveState:
+    """The live-state store of the current app."""
+    return current_app.extensions["skilltrace.state"]
