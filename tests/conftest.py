@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from skilltrace.crypto import new_key_b64
 from sqlalchemy import text
+
+from skilltrace.crypto import new_key_b64
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_FACES = Path(

@@ -3,8 +3,9 @@
 import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from skilltrace.extensions import db
 from sqlalchemy import inspect
+
+from skilltrace.extensions import db
 
 
 def test_models_and_migrations_agree(app):

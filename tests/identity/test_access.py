@@ -1,6 +1,7 @@
 """Role × page matrix: every page guarded by a role answers 200 to it and 403 to the others."""
 
 import pytest
+
 from skilltrace.identity.models import Role
 
 ROLES = [r.value for r in Role]

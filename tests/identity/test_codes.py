@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+
 from skilltrace.identity.codes import (
     CodeError,
     mask_id_number,

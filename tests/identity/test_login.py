@@ -1,6 +1,7 @@
+from sqlalchemy import select
+
 from skilltrace.extensions import db
 from skilltrace.identity.models import ApiToken
-from sqlalchemy import select
 
 
 def test_login_by_mobile_and_by_id_number(client, make_user, app):

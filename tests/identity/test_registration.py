@@ -1,7 +1,8 @@
 import pytest
+from sqlalchemy import func, select
+
 from skilltrace.extensions import db
 from skilltrace.identity.models import ConsentRecord, User
-from sqlalchemy import func, select
 
 VALID = {
     "name": "张三",

@@ -8,6 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from skilltrace.study.crediting import Anomaly, CreditingRules
 from skilltrace.study.ledger import VoidReason
 from skilltrace.study.replay import EventError, StudyState, fold, replay, step

@@ -8,6 +8,7 @@ import math
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+
 from skilltrace.traces.chain import (
     GENESIS,
     BreakReason,

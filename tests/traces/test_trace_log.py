@@ -43,7 +43,9 @@ def test_appends_are_chained_per_learner(chains):
     ).all()
     assert [r.seq for r in rows] == [1, 2, 3, 4]
     assert rows[0].prev_hash == GENESIS
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(rows, rows[1:]))
+    assert all(
+        later.prev_hash == earlier.hash for earlier, later in zip(rows, rows[1:], strict=False)
+    )
     assert [r.broken for r in verify_all(db.session)] == [None, None]
 
 
