@@ -18,6 +18,7 @@ SHARPNESS_SIDE = 128
 NOSE_TIP = 30
 MIRRORED_PAIRS = ((0, 16), (1, 15), (2, 14), (17, 26), (36, 45))
 
+
 def face_crop(grey: np.ndarray, box: Box) -> np.ndarray:
     """The part of a greyscale image inside ``box`` (clipped to the image)."""
     height, width = grey.shape[:2]

@@ -2,9 +2,9 @@
 
 Each frame is reduced to a 64x48 greyscale thumbnail (area average, float). Two frames whose
 thumbnails nowhere differ by ``max_diff`` grey levels or more are "the same picture": the
-average washes out sensor noise and JPEG re-encoding (at most ~2.5 levels measured), while
+average washes out sensor noise and JPEG re-encoding (at most 2.7 levels measured), while
 any real movement of the head, even half a pixel, leaves a local difference of 9 levels or
-more. See docs/faces.md for the measurements.
+more (``EngineSettings.replay_max_diff`` is 5). See docs/faces.md for the measurements.
 """
 
 from __future__ import annotations

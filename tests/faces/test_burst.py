@@ -1,0 +1,180 @@
+"""verify_burst: study-session face checks on bursts of webcam-like frames."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from skilltrace.faces.burst import FrameCheck, burst_reason
+from skilltrace.faces.replay import replay_thumbnail, replayed_indexes
+
+JITTER = [(0.0, 0.0, 1), (1.5, 0.5, 2), (-1.0, 1.0, 3)]  # (dx, dy, noise seed) per frame
+# Crops of the two-face photos that fit a 640x480 frame with both faces webcam-sized.
+TWO_FACE_CROPS = {
+    "two_faces_obama_biden.jpg": (600, 250, 1480, 910),
+    "two_faces_kit_rose.jpg": (0, 50, 420, 365),
+}
+
+
+def burst(make_frame, faces_dir, source: str, crop=None) -> list[bytes]:
+    return [make_frame(faces_dir / source, dx, dy, seed, crop) for dx, dy, seed in JITTER]
+
+
+def blank_frame(shade: int = 90) -> bytes:
+    frame = np.random.default_rng(shade).normal(shade, 3, (480, 640, 3))
+    return cv2.imencode(".jpg", np.clip(frame, 0, 255).astype(np.uint8))[1].tobytes()
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["cases/obama-480p.jpg", "cases/obama-720p.jpg", "people/obama/obama1.jpg"],
+)
+def test_genuine_frames_with_slight_motion_pass(
+    engine, obama_template, make_frame, faces_dir, source
+):
+    verdict = engine.verify_burst(obama_template, burst(make_frame, faces_dir, source))
+    assert (verdict.passed, verdict.reason, verdict.matches) == (True, None, 3)
+    assert all(d is not None and d <= engine.settings.match_threshold for d in verdict.distances)
+    assert all(frame.thumbnail and frame.box for frame in verdict.frames)
+
+
+def test_identical_bytes_are_replayed(engine, obama_template, make_frame, faces_dir):
+    frame = make_frame(faces_dir / "cases/obama-480p.jpg")
+    verdict = engine.verify_burst(obama_template, [frame, frame, frame])
+    assert (verdict.passed, verdict.reason) == (False, "replayed_frames")
+    assert [f.reason for f in verdict.frames] == [None, "replayed_frames", "replayed_frames"]
+
+
+def test_re_encoded_copies_are_replayed(engine, obama_template, make_frame, faces_dir):
+    first = make_frame(faces_dir / "cases/obama-480p.jpg")
+    pixels = cv2.imdecode(np.frombuffer(first, np.uint8), cv2.IMREAD_COLOR)
+    copies = [
+        cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, q])[1].tobytes() for q in (70, 95)
+    ]
+    copies.append(cv2.imencode(".png", pixels)[1].tobytes())
+    verdict = engine.verify_burst(obama_template, [first, *copies[:2]])
+    assert verdict.reason == "replayed_frames"
+    verdict = engine.verify_burst(obama_template, [first, copies[2], copies[0]])
+    assert verdict.reason == "replayed_frames"
+
+
+def test_noise_without_any_motion_counts_as_a_replay(engine, obama_template, make_frame, faces_dir):
+    """Fresh sensor noise on a still picture is what a replayed photo looks like."""
+    frames = [make_frame(faces_dir / "cases/obama-480p.jpg", 0, 0, seed) for seed in (1, 2, 3)]
+    assert engine.verify_burst(obama_template, frames).reason == "replayed_frames"
+
+
+def test_impostor_frames_fail(engine, obama_template, make_frame, faces_dir):
+    verdict = engine.verify_burst(
+        obama_template, burst(make_frame, faces_dir, "people/biden/biden2.jpg")
+    )
+    assert (verdict.passed, verdict.reason, verdict.matches) == (False, "impostor", 0)
+    assert all(d > engine.settings.impostor_threshold for d in verdict.distances)
+
+
+def test_one_impostor_frame_fails_the_burst(engine, obama_template, make_frame, faces_dir):
+    genuine = burst(make_frame, faces_dir, "cases/obama-480p.jpg")
+    other = make_frame(faces_dir / "people/rose_leslie/img2.jpg", 0.5, 0.5, 9)
+    verdict = engine.verify_burst(obama_template, [genuine[0], genuine[1], other])
+    assert (verdict.passed, verdict.reason, verdict.matches) == (False, "impostor", 2)
+    assert [f.reason for f in verdict.frames] == [None, None, "impostor"]
+
+
+@pytest.mark.parametrize("name", sorted(TWO_FACE_CROPS))
+def test_two_face_frames_fail(engine, obama_template, make_frame, faces_dir, name):
+    two = burst(make_frame, faces_dir, f"cases/{name}", TWO_FACE_CROPS[name])
+    verdict = engine.verify_burst(obama_template, two)
+    assert (verdict.passed, verdict.reason) == (False, "multiple_faces")
+    assert [f.face_count for f in verdict.frames] == [2, 2, 2]
+
+
+def test_a_second_face_in_one_frame_fails_the_burst(engine, obama_template, make_frame, faces_dir):
+    genuine = burst(make_frame, faces_dir, "cases/obama-480p.jpg")
+    crop = TWO_FACE_CROPS["two_faces_obama_biden.jpg"]
+    two = make_frame(faces_dir / "cases/two_faces_obama_biden.jpg", 0, 0, 5, crop)
+    verdict = engine.verify_burst(obama_template, [genuine[0], two, genuine[2]])
+    assert (verdict.passed, verdict.reason, verdict.matches) == (False, "multiple_faces", 2)
+
+
+def test_frames_without_a_face(engine, obama_template, make_frame, faces_dir):
+    genuine = burst(make_frame, faces_dir, "cases/obama-480p.jpg")
+    verdict = engine.verify_burst(obama_template, [blank_frame(80), blank_frame(100)])
+    assert (verdict.passed, verdict.reason) == (False, "no_face")
+    verdict = engine.verify_burst(obama_template, [genuine[0], blank_frame(), genuine[2]])
+    assert (verdict.passed, verdict.matches) == (True, 2)  # a look away does not fail a check
+    verdict = engine.verify_burst(obama_template, [genuine[0], blank_frame(), blank_frame(120)])
+    assert (verdict.passed, verdict.reason) == (False, "no_face")
+
+
+def test_bad_frame_bytes_give_codes(engine, obama_template, make_frame, faces_dir):
+    genuine = burst(make_frame, faces_dir, "cases/obama-480p.jpg")
+    verdict = engine.verify_burst(obama_template, [genuine[0], b"", genuine[1]])
+    assert verdict.passed
+    assert verdict.frames[1].reason == "unsupported_image"
+    verdict = engine.verify_burst(obama_template, [genuine[0], b"junk", genuine[1][:5000]])
+    assert (verdict.passed, verdict.reason) == (False, "unsupported_image")
+    verdict = engine.verify_burst(obama_template, [b"", b""])
+    assert verdict.reason == "unsupported_image"
+
+
+@pytest.mark.parametrize(
+    ("count", "reason"),
+    [(0, "not_enough_matches"), (1, "not_enough_matches"), (6, "too_many_frames")],
+)
+def test_frame_counts(engine, obama_template, make_frame, faces_dir, count, reason):
+    frames = [make_frame(faces_dir / "cases/obama-480p.jpg", i, 0, i) for i in range(count)]
+    verdict = engine.verify_burst(obama_template, frames)
+    assert (verdict.passed, verdict.reason) == (False, reason)
+
+
+def test_real_video_frames_are_not_replays(faces_dir):
+    """Frames a third of a second apart in a real clip never look like copies."""
+    video = cv2.VideoCapture(str(faces_dir / "cases/short_hamilton_clip.mp4"))
+    frames = []
+    while True:
+        ok, frame = video.read()
+        if not ok:
+            break
+        frames.append(replay_thumbnail(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
+    sampled = frames[::10]
+    assert len(sampled) > 20
+    for start in range(len(sampled) - 2):
+        trio = sampled[start : start + 3]
+        assert replayed_indexes([b"a", b"b", b"c"], trio, 5.0) == set()
+
+
+def check(index, reason):
+    return FrameCheck(index, reason)
+
+
+@pytest.mark.parametrize(
+    ("reasons", "expected"),
+    [
+        ([None, None, None], None),
+        ([None, None, "no_face"], None),
+        ([None, None, "no_match"], None),
+        ([None, None, "unsupported_image"], None),
+        ([None, None, "impostor"], "impostor"),
+        ([None, None, "multiple_faces"], "multiple_faces"),
+        ([None, "replayed_frames", "replayed_frames"], "replayed_frames"),
+        (["impostor", "multiple_faces", None], "multiple_faces"),
+        (["impostor", "replayed_frames", None], "replayed_frames"),
+        ([None, "no_match", "no_match"], "not_enough_matches"),
+        ([None, "no_face", "no_match"], "no_face"),
+        ([None, "image_too_large", "no_face"], "image_too_large"),
+        ([], "not_enough_matches"),
+    ],
+)
+def test_burst_reason_precedence(reasons, expected):
+    frames = tuple(check(i, r) for i, r in enumerate(reasons))
+    assert burst_reason(frames, min_matches=2) == expected
+
+
+def test_replayed_indexes_skip_undecodable_frames():
+    still = np.zeros((48, 64), dtype=np.float32)
+    moved = still.copy()
+    moved[10:20, 10:20] = 30
+    assert replayed_indexes([b"x", b"y", b"z"], [still, None, still + 1], 5.0) == {2}
+    assert replayed_indexes([b"x", b"y"], [still, moved], 5.0) == set()
+    assert replayed_indexes([b"same", b"same"], [None, None], 5.0) == {1}
