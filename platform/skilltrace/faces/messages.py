@@ -1,0 +1,88 @@
+"""Translatable messages of the face domain.
+
+:data:`ENGINE_MESSAGES` repeats the engine's English messages (``errors.MESSAGES``) as
+``lazy_gettext`` literals so the catalogue extracts and translates them; a test keeps both in
+step. :func:`face_error` turns an engine refusal code into a :class:`DomainError`.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from skilltrace.errors import DomainError
+from skilltrace.faces.errors import MESSAGES
+
+ENGINE_MESSAGES = {
+    "unsupported_image": _l("This picture could not be read. Send a JPEG, PNG or WebP photo."),
+    "image_too_large": _l(
+        "This picture is too large. Send a photo of at most 5 MB and 4096 pixels a side."
+    ),
+    "no_face": _l("No face found. Face the camera in good light and try again."),
+    "multiple_faces": _l("More than one face is visible. Make sure you are alone in the picture."),
+    "face_too_small": _l("Your face is too small in the picture. Move closer to the camera."),
+    "too_blurry": _l("The picture is blurry. Hold still and make sure the camera is in focus."),
+    "too_dark": _l("The picture is too dark. Turn on a light or face a window and try again."),
+    "too_bright": _l("The picture is too bright. Avoid strong light behind or on the camera."),
+    "not_frontal": _l("Look straight at the camera and keep your whole face inside the picture."),
+    "no_match": _l(
+        "Your face could not be confirmed. Face the camera in good light and try again."
+    ),
+    "impostor": _l("The face in the picture does not match the enrolled learner."),
+    "not_enough_matches": _l(
+        "Your face could not be confirmed. Face the camera in good light and try again."
+    ),
+    "too_many_frames": _l("Too many camera pictures were sent at once. Reload the page."),
+    "replayed_frames": _l(
+        "The camera pictures are identical copies. Use a live camera and try again."
+    ),
+}
+
+# The refusals an enrollment photo can get (API 422 codes).
+ENROLLMENT_REFUSALS = (
+    "no_face",
+    "multiple_faces",
+    "face_too_small",
+    "too_blurry",
+    "too_dark",
+    "too_bright",
+    "not_frontal",
+    "unsupported_image",
+    "image_too_large",
+)
+
+STATUS_LABELS = {
+    "not_enrolled": _l("Not enrolled"),
+    "active": _l("Enrolled"),
+    "pending_review": _l("Awaiting a regulator's approval"),
+    "duplicate_identity_review": _l("Awaiting a regulator's identity check"),
+    "superseded": _l("Replaced"),
+    "rejected": _l("Rejected"),
+}
+
+HELD_MESSAGES = {
+    "pending_review": _l(
+        "You already have study time, so a new face photo must be approved by a regulator. "
+        "Your previous photo stays in use until then."
+    ),
+    "duplicate_identity_review": _l(
+        "This face looks like the face of another account. A regulator will check it; "
+        "you can study once it is approved."
+    ),
+}
+
+CASE_KIND_LABELS = {
+    "duplicate_identity": _l("Possible duplicate identity"),
+    "reenrollment": _l("Re-enrollment after study time"),
+}
+
+
+def engine_message(code: str):
+    """The translated message of an engine code (the English text for unknown codes)."""
+    if code in ENGINE_MESSAGES:  # no truth test on a lazy string: it would render it
+        return ENGINE_MESSAGES[code]
+    return MESSAGES.get(code, code)
+
+
+def face_error(code: str, status: int = 422) -> DomainError:
+    """A DomainError for an engine refusal, attached to the ``image`` field."""
+    return DomainError(code, engine_message(code), status=status, field="image")

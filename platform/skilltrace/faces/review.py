@@ -1,0 +1,136 @@
+"""Regulators' review of held enrollments: possible duplicate identities and re-enrollments
+after study time. Every reference photo shown is decrypted on the fly and its read logged."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from skilltrace.errors import DomainError
+from skilltrace.faces.access import check_reader, log_read
+from skilltrace.faces.models import (
+    CaseKind,
+    CaseStatus,
+    EnrollmentStatus,
+    FaceEnrollment,
+    FaceReviewCase,
+)
+from skilltrace.faces.services import EnrollmentService
+from skilltrace.identity.models import Role, User, utcnow
+
+NOTE_MAX = 500
+
+
+class ReviewService:
+    """Lists and decides review cases; serves reference photos with an access log."""
+
+    def __init__(self, session: Session, enrollments: EnrollmentService):
+        self.session = session
+        self.enrollments = enrollments
+
+    def open_cases(self) -> list[FaceReviewCase]:
+        """Open cases, oldest first."""
+        return list(
+            self.session.scalars(
+                select(FaceReviewCase)
+                .where(FaceReviewCase.status == CaseStatus.OPEN)
+                .order_by(FaceReviewCase.id)
+            )
+        )
+
+    def open_count(self) -> int:
+        return self.session.scalar(
+            select(func.count())
+            .select_from(FaceReviewCase)
+            .where(FaceReviewCase.status == CaseStatus.OPEN)
+        )
+
+    def recent_decisions(self, limit: int = 20) -> list[FaceReviewCase]:
+        """The latest decided cases, newest first."""
+        return list(
+            self.session.scalars(
+                select(FaceReviewCase)
+                .where(FaceReviewCase.status != CaseStatus.OPEN)
+                .order_by(FaceReviewCase.decided_at.desc(), FaceReviewCase.id.desc())
+                .limit(limit)
+            )
+        )
+
+    def decide(
+        self, case_id: int, regulator: User, approve: bool, note: str | None = None
+    ) -> FaceReviewCase:
+        """Approve (the held enrollment becomes active) or reject a case.
+
+        Approving a re-enrollment first searches for duplicates again (another account may
+        have enrolled that face meanwhile); if one is found the case stays open, turned into a
+        duplicate-identity case, and is returned with status ``open``.
+        """
+        if regulator.role != Role.REGULATOR:
+            raise DomainError("forbidden", _l("You are not allowed to do this."), status=403)
+        note = (note or "").strip()[:NOTE_MAX] or None
+        with self.enrollments.locked():
+            case = self.session.get(FaceReviewCase, case_id, with_for_update=True)
+            if case is None:
+                raise DomainError("not_found", _l("No such review case."), status=404)
+            if case.status != CaseStatus.OPEN:
+                raise DomainError(
+                    "case_decided", _l("This case has already been decided."), status=409
+                )
+            enrollment = case.enrollment
+            template = self.enrollments.decrypt_template(enrollment.template_encrypted)
+            if approve and case.kind == CaseKind.REENROLLMENT:
+                duplicate = self.enrollments.nearest_other(template, enrollment.learner_id)
+                if duplicate is not None:
+                    case.kind = CaseKind.DUPLICATE_IDENTITY
+                    case.matched_learner_id, case.matched_enrollment_id, case.distance = duplicate
+                    enrollment.status = EnrollmentStatus.DUPLICATE_REVIEW
+                    self.session.commit()
+                    return case
+            now = utcnow()
+            if approve:
+                self.enrollments.activate(enrollment)
+            else:
+                enrollment.status = EnrollmentStatus.REJECTED
+            case.status = CaseStatus.APPROVED if approve else CaseStatus.REJECTED
+            case.decided_at = enrollment.decided_at = now
+            case.decided_by_id = enrollment.decided_by_id = regulator.id
+            case.note = note
+            self.session.commit()
+            if approve:
+                self.enrollments.directory.changed(
+                    self.enrollments.state, enrollment.learner_id, template
+                )
+        return case
+
+    def enrollment_photo(
+        self, enrollment_id: int, reader: User, client_ip: str | None = None
+    ) -> bytes:
+        """A reference photo (JPEG) for a regulator or its learner; the read is logged."""
+        enrollment = self.session.get(FaceEnrollment, enrollment_id)
+        if enrollment is None:
+            raise DomainError("not_found", _l("No such face picture."), status=404)
+        check_reader(reader, enrollment.learner_id)
+        try:
+            data = self.enrollments.photo(enrollment)
+        except FileNotFoundError:
+            raise DomainError("not_found", _l("No such face picture."), status=404) from None
+        log_read(
+            self.session,
+            reader,
+            enrollment.learner_id,
+            "enrollment_photo",
+            enrollment.id,
+            "review",
+            client_ip,
+        )
+        self.session.commit()
+        return data
+
+
+def review_service() -> ReviewService:
+    """The review service wired to the current app."""
+    from skilltrace.extensions import db
+    from skilltrace.faces.services import enrollment_service
+
+    return ReviewService(db.session, enrollment_service())

@@ -1,0 +1,399 @@
+"""Face enrollment: one engine per process, one face per account, templates kept encrypted.
+
+The study domain calls :func:`face_engine`, :func:`active_template`, :func:`store_snapshot`,
+:func:`read_snapshot` (see :mod:`skilltrace.faces.snapshots`) and :func:`purge_snapshots`.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from skilltrace.crypto import DataCipher
+from skilltrace.errors import DomainError
+from skilltrace.faces.errors import FaceError
+from skilltrace.faces.index import TemplateDirectory, templates_locked
+from skilltrace.faces.messages import face_error
+from skilltrace.faces.models import (
+    HELD_STATUSES,
+    CaseKind,
+    EnrollmentStatus,
+    FaceEnrollment,
+    FaceReviewCase,
+    FaceSnapshot,
+    FaceTemplate,
+)
+from skilltrace.faces.storage import EncryptedFileStore
+from skilltrace.identity.models import ConsentRecord, Role, User, utcnow
+from skilltrace.state import LiveState
+from skilltrace.traces.models import TraceEvent
+
+if TYPE_CHECKING:  # the engine (OpenCV, numpy) is imported on first use, not with the app
+    import numpy as np
+
+    from skilltrace.faces.engine import EngineSettings, FaceAnalysis, FaceEngine
+
+TEMPLATE_CONTEXT = b"face_enrollments.template"
+PHOTO_LABEL = b"faces.photo"
+PHOTO_FOLDER = "faces"
+PHOTO_MAX_SIDE = 1024  # reference photos are kept re-encoded (no EXIF) at most this large
+STUDY_TIME_KIND = "stretch_credited"  # trace events the study domain writes for credited time
+SOURCES = ("upload", "camera", "cli", "demo")
+
+_ENGINE_KEY = "skilltrace.faces.engine"
+_DIRECTORY_KEY = "skilltrace.faces.directory"
+_engine_lock = threading.Lock()
+
+
+def engine_settings(config) -> EngineSettings:
+    """Engine settings with FACE_MATCH_THRESHOLD / FACE_DUPLICATE_THRESHOLD when non-zero."""
+    from skilltrace.faces.engine import EngineSettings
+
+    defaults = EngineSettings()
+    match = float(config.get("FACE_MATCH_THRESHOLD") or 0) or defaults.match_threshold
+    duplicate = float(config.get("FACE_DUPLICATE_THRESHOLD") or 0) or defaults.duplicate_threshold
+    return replace(
+        defaults,
+        match_threshold=match,
+        impostor_threshold=max(defaults.impostor_threshold, match),
+        duplicate_threshold=duplicate,
+    )
+
+
+def face_engine() -> FaceEngine:
+    """The app's one FaceEngine (its dlib models load on first use, once per process)."""
+    app = current_app._get_current_object()
+    engine = app.extensions.get(_ENGINE_KEY)
+    if engine is None:
+        with _engine_lock:
+            engine = app.extensions.get(_ENGINE_KEY)
+            if engine is None:
+                from skilltrace.faces.engine import FaceEngine
+
+                engine = app.extensions[_ENGINE_KEY] = FaceEngine(engine_settings(app.config))
+    return engine
+
+
+def template_directory() -> TemplateDirectory:
+    """The app's in-memory index of active templates."""
+    return current_app.extensions.setdefault(_DIRECTORY_KEY, TemplateDirectory())
+
+
+def reference_jpeg(rgb: np.ndarray) -> bytes:
+    """The photo kept for review: re-encoded (drops EXIF, e.g. GPS), longer side <= 1024."""
+    from PIL import Image
+
+    image = Image.fromarray(rgb)
+    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class EnrollmentState:
+    """A learner's face enrollment as the learner sees it."""
+
+    status: str  # not_enrolled, active, pending_review, duplicate_identity_review, rejected
+    active: FaceEnrollment | None
+    latest: FaceEnrollment | None
+
+    @property
+    def can_study(self) -> bool:
+        """Whether face checks have a template to compare with."""
+        return self.active is not None
+
+
+class EnrollmentService:
+    """Enrolls learners' faces; receives its collaborators."""
+
+    def __init__(
+        self,
+        session: Session,
+        cipher: DataCipher,
+        store: EncryptedFileStore,
+        engine: FaceEngine,
+        directory: TemplateDirectory,
+        state: LiveState,
+    ):
+        self.session = session
+        self.cipher = cipher
+        self.store = store
+        self.engine = engine
+        self.directory = directory
+        self.state = state
+
+    # -- enrollment ---------------------------------------------------------------------
+    def enroll(self, learner: User, image: bytes, source: str = "upload") -> FaceEnrollment:
+        """Check and store an enrollment photo: active, or held for a regulator with a case.
+
+        Refusals raise DomainError (the engine's codes, ``consent_required``, ...) and write
+        nothing. Held: after study time (``pending_review``) or when the face is near-identical
+        to another account's (``duplicate_identity_review``).
+        """
+        if learner.role != Role.LEARNER:
+            raise DomainError("forbidden", _l("Only learners enroll a face."), status=403)
+        self._check_consent(learner)
+        self._check_no_open_case(learner.id)
+        rgb, analysis = self._analyze(image)
+        photo_path = self.store.put(PHOTO_FOLDER, reference_jpeg(rgb), PHOTO_LABEL)
+        try:
+            with self.locked():
+                self._check_no_open_case(learner.id)
+                enrollment = self._record(learner, analysis, photo_path, source)
+        except BaseException:
+            self.session.rollback()
+            self.store.delete(photo_path)
+            raise
+        return enrollment
+
+    def _record(self, learner, analysis: FaceAnalysis, photo_path: str, source: str):
+        from skilltrace.faces.vectors import pack_encoding
+
+        encoding = analysis.encoding
+        study_time = self.has_study_time(learner.id)
+        duplicate = self.nearest_other(encoding, learner.id)
+        current = self.session.get(FaceTemplate, learner.id)
+        if duplicate is not None:
+            status = EnrollmentStatus.DUPLICATE_REVIEW
+        elif study_time:
+            status = EnrollmentStatus.PENDING_REVIEW
+        else:
+            status = EnrollmentStatus.ACTIVE
+        q = analysis.quality
+        enrollment = FaceEnrollment(
+            learner_id=learner.id,
+            status=status,
+            source=source if source in SOURCES else "upload",
+            template_encrypted=self.cipher.encrypt(pack_encoding(encoding), TEMPLATE_CONTEXT),
+            photo_path=photo_path,
+            face_px=q["face_px"],
+            yaw=q["yaw"],
+            brightness=q["brightness"],
+            sharpness=q["sharpness"],
+            outside=q["outside"],
+            had_study_time=study_time,
+        )
+        self.session.add(enrollment)
+        self.session.flush()
+        if status == EnrollmentStatus.ACTIVE:
+            self.activate(enrollment)
+        else:
+            matched_learner, matched_enrollment, gap = duplicate or (None, None, None)
+            self.session.add(
+                FaceReviewCase(
+                    enrollment_id=enrollment.id,
+                    kind=CaseKind.DUPLICATE_IDENTITY if duplicate else CaseKind.REENROLLMENT,
+                    matched_learner_id=matched_learner,
+                    matched_enrollment_id=(
+                        matched_enrollment or (current.enrollment_id if current else None)
+                    ),
+                    distance=gap,
+                )
+            )
+        self.session.commit()
+        if status == EnrollmentStatus.ACTIVE:
+            self.directory.changed(self.state, learner.id, encoding)
+        return enrollment
+
+    def activate(self, enrollment: FaceEnrollment) -> None:
+        """Make ``enrollment`` its learner's template (the caller commits, then calls
+        ``directory.changed``); the previous active enrollment becomes ``superseded``."""
+        current = self.session.get(FaceTemplate, enrollment.learner_id, with_for_update=True)
+        if current is None:
+            self.session.add(
+                FaceTemplate(learner_id=enrollment.learner_id, enrollment_id=enrollment.id)
+            )
+        else:
+            current.enrollment.status = EnrollmentStatus.SUPERSEDED
+            current.enrollment_id = enrollment.id
+            current.activated_at = utcnow()
+        enrollment.status = EnrollmentStatus.ACTIVE
+
+    def _analyze(self, image: bytes) -> tuple[np.ndarray, FaceAnalysis]:
+        try:
+            rgb = self.engine.decode(image)
+        except FaceError as error:
+            raise face_error(error.code) from None
+        analysis = self.engine.analyze(rgb)
+        if not analysis.ok:
+            raise face_error(analysis.reason)
+        return rgb, analysis
+
+    def _check_consent(self, learner: User) -> None:
+        given = self.session.scalar(select(exists().where(ConsentRecord.user_id == learner.id)))
+        if not given:
+            raise DomainError(
+                "consent_required",
+                _l("Face enrollment needs your consent to the processing of face data."),
+                status=403,
+            )
+
+    def _check_no_open_case(self, learner_id: int) -> None:
+        held = self.session.scalar(
+            select(
+                exists().where(
+                    FaceEnrollment.learner_id == learner_id,
+                    FaceEnrollment.status.in_(HELD_STATUSES),
+                )
+            )
+        )
+        if held:
+            raise DomainError(
+                "enrollment_under_review",
+                _l(
+                    "Your last face photo is waiting for a regulator. Try again after the decision."
+                ),
+                status=409,
+            )
+
+    @contextmanager
+    def locked(self):
+        """Hold the cross-process lock on the active templates (503 ``busy`` on timeout)."""
+        try:
+            with templates_locked(self.state):
+                yield
+        except TimeoutError:
+            raise DomainError(
+                "busy", _l("The server is busy. Wait a moment and try again."), status=503
+            ) from None
+
+    # -- lookups ------------------------------------------------------------------------
+    def has_study_time(self, learner_id: int) -> bool:
+        """Whether any of the learner's study time was credited (a ``stretch_credited`` event)."""
+        return bool(
+            self.session.scalar(
+                select(
+                    exists().where(
+                        TraceEvent.learner_id == learner_id, TraceEvent.kind == STUDY_TIME_KIND
+                    )
+                )
+            )
+        )
+
+    def nearest_other(self, encoding, learner_id: int) -> tuple[int, int, float] | None:
+        """(learner id, enrollment id, distance) of the closest other account's template
+        within the duplicate threshold, or None."""
+        index = self.directory.index(self.state, self._load_templates)
+        found = index.within(
+            encoding, self.engine.settings.duplicate_threshold, exclude_id=learner_id
+        )
+        if not found:
+            return None
+        other, gap = found[0]
+        template = self.session.get(FaceTemplate, other)
+        return other, template.enrollment_id if template else None, round(gap, 4)
+
+    def _load_templates(self):
+        rows = self.session.execute(
+            select(FaceTemplate.learner_id, FaceEnrollment.template_encrypted).join(
+                FaceEnrollment, FaceEnrollment.id == FaceTemplate.enrollment_id
+            )
+        )
+        for learner_id, blob in rows:
+            yield learner_id, self.decrypt_template(blob)
+
+    def decrypt_template(self, blob: bytes) -> np.ndarray:
+        """The 128-d template stored encrypted in ``blob``."""
+        from skilltrace.faces.vectors import unpack_encoding
+
+        return unpack_encoding(self.cipher.decrypt(blob, TEMPLATE_CONTEXT))
+
+    def active_template(self, learner_id: int) -> np.ndarray | None:
+        """The learner's active 128-d template (float32), or None when not enrolled."""
+        blob = self.session.scalar(
+            select(FaceEnrollment.template_encrypted)
+            .join(FaceTemplate, FaceTemplate.enrollment_id == FaceEnrollment.id)
+            .where(FaceTemplate.learner_id == learner_id)
+        )
+        return None if blob is None else self.decrypt_template(blob)
+
+    def state_of(self, learner_id: int) -> EnrollmentState:
+        """The learner's enrollment status, active enrollment and latest enrollment."""
+        template = self.session.get(FaceTemplate, learner_id)
+        latest = self.session.scalar(
+            select(FaceEnrollment)
+            .where(FaceEnrollment.learner_id == learner_id)
+            .order_by(FaceEnrollment.id.desc())
+            .limit(1)
+        )
+        active = template.enrollment if template else None
+        if latest is not None and latest.status in HELD_STATUSES:
+            status = latest.status
+        elif active is not None:
+            status = EnrollmentStatus.ACTIVE
+        elif latest is not None and latest.status == EnrollmentStatus.REJECTED:
+            status = EnrollmentStatus.REJECTED
+        else:
+            status = "not_enrolled"
+        return EnrollmentState(str(status), active, latest)
+
+    def history(self, learner_id: int) -> list[FaceEnrollment]:
+        """Every enrollment of the learner, newest first."""
+        return list(
+            self.session.scalars(
+                select(FaceEnrollment)
+                .where(FaceEnrollment.learner_id == learner_id)
+                .order_by(FaceEnrollment.id.desc())
+            )
+        )
+
+    def photo(self, enrollment: FaceEnrollment) -> bytes:
+        """The decrypted reference photo (JPEG); callers log the read."""
+        return self.store.get(enrollment.photo_path, PHOTO_LABEL)
+
+
+# -- wiring to the current app ------------------------------------------------------------
+def file_store() -> EncryptedFileStore:
+    return EncryptedFileStore(
+        current_app.config["MEDIA_ROOT"], current_app.extensions["skilltrace.cipher"]
+    )
+
+
+def enrollment_service() -> EnrollmentService:
+    """The enrollment service wired to the current app."""
+    from skilltrace.extensions import db
+    from skilltrace.state import current_state
+
+    return EnrollmentService(
+        db.session,
+        current_app.extensions["skilltrace.cipher"],
+        file_store(),
+        face_engine(),
+        template_directory(),
+        current_state(),
+    )
+
+
+def active_template(learner_id: int) -> np.ndarray | None:
+    """The learner's active template for face checks (None when not enrolled)."""
+    return enrollment_service().active_template(learner_id)
+
+
+def store_snapshot(learner_id: int, jpeg_bytes: bytes, kind: str = "check") -> FaceSnapshot:
+    """Store a face-check picture encrypted (flushed; kept if the caller's transaction commits)."""
+    from skilltrace.faces.snapshots import snapshot_service
+
+    return snapshot_service().store(learner_id, jpeg_bytes, kind)
+
+
+def read_snapshot(snapshot_id: int, reader_user: User, client_ip: str | None = None) -> bytes:
+    """A snapshot's picture for ``reader_user`` (regulator or the learner); the read is logged."""
+    from skilltrace.faces.snapshots import snapshot_service
+
+    return snapshot_service().read(snapshot_id, reader_user, client_ip=client_ip)
+
+
+def purge_snapshots(older_than_days: int) -> int:
+    """Delete snapshot files older than ``older_than_days``; rows stay. Returns the count."""
+    from skilltrace.faces.snapshots import snapshot_service
+
+    return snapshot_service().purge(older_than_days)

@@ -1,0 +1,39 @@
+"""Reading an uploaded picture from a multipart request, bounded before it is parsed."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from skilltrace.errors import DomainError
+from skilltrace.faces.messages import face_error
+from skilltrace.faces.services import face_engine
+
+MULTIPART_SLACK = 64 * 1024  # room for the multipart envelope and other small fields
+
+
+def uploaded_image(field: str = "image") -> bytes:
+    """The bytes of the file in ``field``; ``image_too_large`` beyond the engine's limit
+    (the body is refused unread), ``field_required`` when absent."""
+    limit = face_engine().settings.image_limits.max_bytes
+    request.max_content_length = limit + MULTIPART_SLACK
+    try:
+        upload = request.files.get(field)
+    except RequestEntityTooLarge:
+        raise face_error("image_too_large") from None
+    data = upload.read(limit + 1) if upload is not None else b""
+    if not data and (upload is None or not upload.filename):
+        raise DomainError("field_required", _l("Choose a photo first."), field=field)
+    if len(data) > limit:
+        raise face_error("image_too_large")
+    return data
+
+
+def picture_response(data: bytes) -> Response:
+    """A decrypted face picture: never cached, never sniffed as another type."""
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "no-store, private, max-age=0"
+    response.headers["Pragma"] = "no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,131 @@
+"""Face pages: a learner's enrollment (camera or upload), regulators' review of held
+enrollments, a learner's face data, the access log, and face pictures (decrypted, logged)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from skilltrace.errors import DomainError
+from skilltrace.extensions import db
+from skilltrace.faces.access import recent_reads
+from skilltrace.faces.forms import DecisionForm, UploadForm
+from skilltrace.faces.messages import (
+    CASE_KIND_LABELS,
+    HELD_MESSAGES,
+    STATUS_LABELS,
+)
+from skilltrace.faces.models import CaseStatus, EnrollmentStatus
+from skilltrace.faces.review import review_service
+from skilltrace.faces.services import enrollment_service, read_snapshot
+from skilltrace.faces.snapshots import snapshot_service
+from skilltrace.faces.uploads import picture_response, uploaded_image
+from skilltrace.identity.models import Role, User
+from skilltrace.web import role_required
+
+bp = Blueprint("faces", __name__, url_prefix="/faces")
+
+
+@bp.route("/enroll", methods=["GET", "POST"])
+@role_required(Role.LEARNER)
+def enroll():
+    form = UploadForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            image = uploaded_image("image")
+            enrollment = enrollment_service().enroll(current_user, image, source="upload")
+        except DomainError as err:
+            db.session.rollback()
+            form.image.errors = [str(err.message)]
+            status = err.status
+        else:
+            if enrollment.status == EnrollmentStatus.ACTIVE:
+                flash(_("Your face is enrolled. You can start studying."), "success")
+            else:
+                flash(str(HELD_MESSAGES[enrollment.status]), "success")
+            return redirect(url_for("faces.enroll"))
+    elif form.is_submitted():
+        status = 422
+    state = enrollment_service().state_of(current_user.id)
+    return render_template(
+        "faces/enroll.html",
+        form=form,
+        state=state,
+        status_labels=STATUS_LABELS,
+        held_messages=HELD_MESSAGES,
+    ), status
+
+
+@bp.get("/review")
+@role_required(Role.REGULATOR)
+def review():
+    service = review_service()
+    return render_template(
+        "faces/review.html",
+        cases=service.open_cases(),
+        decided=service.recent_decisions(),
+        form=DecisionForm(),
+        kind_labels=CASE_KIND_LABELS,
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.post("/review/<int:case_id>")
+@role_required(Role.REGULATOR)
+def decide(case_id: int):
+    form = DecisionForm()
+    if not form.validate_on_submit() or not (form.approve.data or form.reject.data):
+        flash(_("The decision could not be read. Reload the page and try again."), "error")
+        return redirect(url_for("faces.review"))
+    try:
+        case = review_service().decide(
+            case_id, current_user, approve=bool(form.approve.data), note=form.note.data
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(url_for("faces.review"))
+    if case.status == CaseStatus.OPEN:
+        flash(_("Another account now has a near-identical face: check the case again."), "error")
+    elif case.status == CaseStatus.APPROVED:
+        flash(_("Approved: the new face photo is now in use."), "success")
+    else:
+        flash(_("Rejected: the photo will not be used."), "success")
+    return redirect(url_for("faces.review"))
+
+
+@bp.get("/learners/<int:learner_id>")
+@role_required(Role.REGULATOR)
+def learner_faces(learner_id: int):
+    learner = db.session.get(User, learner_id)
+    if learner is None or learner.role != Role.LEARNER:
+        abort(404)
+    return render_template(
+        "faces/learner.html",
+        learner=learner,
+        state=enrollment_service().state_of(learner_id),
+        enrollments=enrollment_service().history(learner_id),
+        snapshots=snapshot_service().recent(learner_id),
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.get("/access-log")
+@role_required(Role.REGULATOR)
+def access_log():
+    return render_template("faces/access_log.html", reads=recent_reads(db.session))
+
+
+@bp.get("/photos/<int:enrollment_id>")
+@role_required(Role.REGULATOR, Role.LEARNER)
+def enrollment_photo(enrollment_id: int):
+    data = review_service().enrollment_photo(enrollment_id, current_user, request.remote_addr)
+    return picture_response(data)
+
+
+@bp.get("/snapshots/<int:snapshot_id>")
+@role_required(Role.REGULATOR, Role.LEARNER)
+def snapshot_picture(snapshot_id: int):
+    return picture_response(read_snapshot(snapshot_id, current_user, request.remote_addr))

@@ -1,0 +1,111 @@
+"""The engine per app, its settings, the translated messages, and the cross-process index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from flask_babel import force_locale
+
+from skilltrace.faces.engine import EngineSettings
+from skilltrace.faces.errors import MESSAGES
+from skilltrace.faces.index import TemplateDirectory
+from skilltrace.faces.messages import ENGINE_MESSAGES
+from skilltrace.faces.services import (
+    EnrollmentService,
+    engine_settings,
+    enrollment_service,
+    face_engine,
+    file_store,
+)
+from skilltrace.state import current_state
+
+from .enroll_support import photo
+
+
+def test_engine_messages_are_the_engines_english_texts(app):
+    assert set(ENGINE_MESSAGES) == set(MESSAGES)
+    with app.test_request_context(), force_locale("en"):
+        assert {code: str(text) for code, text in ENGINE_MESSAGES.items()} == MESSAGES
+
+
+@pytest.mark.parametrize(
+    ("config", "match", "impostor", "duplicate"),
+    [
+        ({}, 0.50, 0.60, 0.50),
+        ({"FACE_MATCH_THRESHOLD": 0.0, "FACE_DUPLICATE_THRESHOLD": 0.0}, 0.50, 0.60, 0.50),
+        ({"FACE_MATCH_THRESHOLD": 0.45, "FACE_DUPLICATE_THRESHOLD": 0.4}, 0.45, 0.60, 0.40),
+        ({"FACE_MATCH_THRESHOLD": 0.65}, 0.65, 0.65, 0.50),
+    ],
+)
+def test_settings_override_the_calibrated_thresholds(config, match, impostor, duplicate):
+    settings = engine_settings(config)
+    defaults = EngineSettings()
+    assert (settings.match_threshold, settings.impostor_threshold) == (match, impostor)
+    assert settings.duplicate_threshold == duplicate
+    assert settings.min_face_px == defaults.min_face_px
+
+
+def test_one_engine_per_app(app):
+    assert face_engine() is face_engine()
+    assert face_engine().settings == engine_settings(app.config)
+
+
+def test_the_app_starts_without_loading_face_models(tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from skilltrace import create_app
+        app = create_app({{"DATABASE_URL": "sqlite:///{tmp_path}/x.db",
+                           "MEDIA_ROOT": "{tmp_path}/media"}})
+        with app.app_context():
+            from skilltrace.faces.services import face_engine
+            face_engine()
+        import skilltrace.faces.engine as engine
+        print("dlib" in sys.modules, engine._models is None)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.split() == ["False", "True"]
+
+
+def other_process() -> EnrollmentService:
+    """An enrollment service with its own in-memory index, as another worker has."""
+    service = enrollment_service()
+    return EnrollmentService(
+        service.session,
+        service.cipher,
+        file_store(),
+        service.engine,
+        TemplateDirectory(),
+        current_state(),
+    )
+
+
+def test_each_process_sees_templates_enrolled_by_the_others(app, make_user, shared_faces):
+    here, there = enrollment_service(), other_process()
+    first = make_user("learner")
+    assert here.enroll(first, photo(shared_faces, "obama/obama.jpg")).status == "active"
+    # the other worker builds its index from the database and finds the duplicate
+    second = make_user("learner")
+    held = there.enroll(second, photo(shared_faces, "obama/obama2.jpg"))
+    assert held.status == "duplicate_identity_review"
+    # it enrolls someone new; this worker's index is stale and must be rebuilt before use
+    third = make_user("learner")
+    assert there.enroll(third, photo(shared_faces, "biden/biden.jpg")).status == "active"
+    rebuilds = here.directory.rebuilds
+    fourth = make_user("learner")
+    assert here.enroll(fourth, photo(shared_faces, "biden/biden2.jpg")).status == (
+        "duplicate_identity_review"
+    )
+    assert here.directory.rebuilds == rebuilds + 1
+    # its own change is applied in place: no rebuild for the next search
+    fifth = make_user("learner")
+    assert here.enroll(fifth, photo(shared_faces, "rose_leslie/img1.jpg")).status == "active"
+    sixth = make_user("learner")
+    assert here.enroll(sixth, photo(shared_faces, "kit_harington/john1.jpeg")).status == "active"
+    assert here.directory.rebuilds == rebuilds + 1
