@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 
+from skilltrace.clock import SystemClock
 from skilltrace.config import REPO_ROOT, load_settings
 from skilltrace.crypto import DataCipher, new_key_b64
 
@@ -47,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     state.init_app(app)
     app.extensions["skilltrace.cipher"] = DataCipher.from_b64(app.config["SKILLTRACE_DATA_KEY"])
+    app.extensions["skilltrace.clock"] = SystemClock()
 
     frame.init_app(app)
     from skilltrace import web

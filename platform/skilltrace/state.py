@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from flask import Flask, current_app
@@ -187,6 +189,30 @@ def get_json(state: LiveState, key: str) -> Any:
 
 def set_json(state: LiveState, key: str, value: Any, ttl: float | None = None, nx=False) -> bool:
     return state.set(key, json.dumps(value, separators=(",", ":")), ttl=ttl, nx=nx)
+
+
+class LockBusy(Exception):
+    """Another request holds the lock."""
+
+
+@contextmanager
+def held_lock(state: LiveState, key: str, ttl: float = 15.0, wait: float = 5.0):
+    """A short mutual-exclusion lock in the store (per study session, for example).
+
+    The lock expires after ``ttl`` seconds even if its holder dies; it is released only by
+    its own holder (a random token).
+    """
+    token = secrets.token_hex(8)
+    deadline = time.monotonic() + wait
+    while not state.set(f"lock:{key}", token, ttl=ttl, nx=True):
+        if time.monotonic() >= deadline:
+            raise LockBusy(key)
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        if state.get(f"lock:{key}") == token:
+            state.delete(f"lock:{key}")
 
 
 def init_app(app: Flask) -> None:
