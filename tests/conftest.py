@@ -42,7 +42,7 @@ def reset_schema(db) -> None:
         db.drop_all()
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    flask_migrate.upgrade(revision="heads")
+    flask_migrate.upgrade(revision="head")
 
 
 class FreshContextClient(FlaskClient):

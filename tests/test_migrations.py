@@ -20,5 +20,5 @@ def test_upgrade_downgrade_upgrade(app):
     db.session.remove()
     flask_migrate.downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-    flask_migrate.upgrade(revision="heads")
+    flask_migrate.upgrade(revision="head")
     assert set(inspect(db.engine).get_table_names()) == before

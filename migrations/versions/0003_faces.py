@@ -1,7 +1,7 @@
 """faces: enrollments, templates, review cases, snapshots, access log
 
 Revision ID: 0003_faces
-Revises: 0001_identity
+Revises: 0002_courses
 Create Date: 2026-11-25 00:42:46.401454
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_faces'
-down_revision = '0001_identity'
+down_revision = "0002_courses"
 branch_labels = None
 depends_on = None
 

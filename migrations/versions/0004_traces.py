@@ -1,7 +1,7 @@
 """traces: append-only hash-chained events
 
 Revision ID: 0004_traces
-Revises: 0001_identity
+Revises: 0003_faces
 Create Date: 2026-11-25 00:34:40.437783
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_traces'
-down_revision = '0001_identity'
+down_revision = '0003_faces'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,178 @@
+"""Study endpoints: sessions, heartbeats, face-check answers, the learner's ledger."""
+
+from __future__ import annotations
+
+import math
+
+from flask import current_app, g, request
+from flask_babel import lazy_gettext as _l
+
+from skilltrace.api.frame import api_auth, api_blueprint, json_body
+from skilltrace.api.openapi import responses
+from skilltrace.errors import DomainError
+from skilltrace.identity.models import Role
+from skilltrace.study.checks import answer_check
+from skilltrace.study.reports import learner_ledger
+from skilltrace.study.wiring import study_service
+
+bp = api_blueprint("study_api", __name__)
+
+START_SCHEMA = {
+    "required": ["lesson_id"],
+    "properties": {
+        "lesson_id": {"type": "integer"},
+        "take_over": {"type": "boolean", "description": "End my session elsewhere"},
+    },
+}
+HEARTBEAT_SCHEMA = {
+    "required": ["position", "playing", "playback_rate", "visible"],
+    "properties": {
+        "position": {"type": "number", "description": "Video position, seconds"},
+        "playing": {"type": "boolean"},
+        "playback_rate": {"type": "number"},
+        "visible": {"type": "boolean", "description": "Page visible (Page Visibility API)"},
+    },
+}
+END_SCHEMA = {"properties": {"abandon": {"type": "boolean"}}}
+
+
+def check_json(check, nonce: str | None, now) -> dict | None:
+    """A challenge as the client sees it: no schedule, only what to answer and by when."""
+    if check is None or nonce is None:
+        return None
+    config = current_app.config
+    return {
+        "id": check.id,
+        "kind": check.kind,
+        "nonce": nonce,
+        "deadline": check.deadline_at.isoformat(),
+        "seconds_left": max(0, math.floor((check.deadline_at - now).total_seconds())),
+        "frames": 3,
+        "frame_interval_ms": 500,
+        "tries_left": max(0, config["FACE_CHECK_MAX_TRIES"] - check.tries),
+    }
+
+
+def session_json(service, session, live) -> dict:
+    lesson = None
+    if live is not None:
+        ledger = live.fold.ledger
+        info = ledger.lessons.get(session.lesson_id)
+        lesson = {
+            "id": session.lesson_id,
+            "duration_s": info.duration_s if info else None,
+            "covered_seconds": round(ledger.covered_seconds(session.lesson_id), 1),
+            "furthest_position": round(ledger.furthest_position(session.lesson_id), 1),
+            "completed": session.lesson_id in ledger.completed,
+        }
+    return {
+        "session_id": session.id,
+        "state": session.state,
+        "credited_seconds": round(session.credited_seconds, 1),
+        "lesson": lesson,
+    }
+
+
+def _finite(body: dict, *names: str) -> None:
+    for name in names:
+        if not math.isfinite(body[name]):
+            raise DomainError("field_type", _l("This field has the wrong type."), field=name)
+
+
+@bp.post("/study/sessions")
+@api_auth(Role.LEARNER)
+@json_body(START_SCHEMA)
+@responses(
+    {
+        201: "Session opened; answer the sign-in check before the video plays",
+        403: "Not in a class open for this lesson",
+        409: "session_active / face_not_enrolled / provider_suspended",
+    }
+)
+def start_session(body: dict):
+    """Start studying a lesson (one active session per learner)."""
+    service = study_service()
+    session, check, nonce = service.start(
+        g.api_user,
+        body["lesson_id"],
+        bool(body.get("take_over")),
+        request.headers.get("User-Agent", ""),
+    )
+    now = service.c.clock.now()
+    return {
+        **session_json(service, session, service.live.load(session.id)),
+        "check": check_json(check, nonce, now),
+    }, 201
+
+
+@bp.post("/study/sessions/<int:session_id>/heartbeats")
+@api_auth(Role.LEARNER)
+@json_body(HEARTBEAT_SCHEMA)
+@responses({200: "State, credited seconds and the open check, if any", 409: "Session ended"})
+def heartbeat(session_id: int, body: dict):
+    """Report the player's state; the answer may carry a face check to answer now."""
+    _finite(body, "position", "playback_rate")
+    service = study_service()
+    beat = {k: body[k] for k in ("position", "playing", "playback_rate", "visible")}
+    session, check, live = service.heartbeat(g.api_user, session_id, beat)
+    return {
+        **session_json(service, session, live),
+        "check": check_json(check, live.nonce, service.c.clock.now()),
+    }
+
+
+@bp.post("/study/sessions/<int:session_id>/checks/<int:check_id>")
+@api_auth(Role.LEARNER)
+@responses(
+    {
+        200: "Verdict",
+        403: "Wrong nonce",
+        409: "Check closed",
+        410: "Check expired",
+        422: "No frames",
+    },
+    multipart={
+        "required": ["nonce", "frames"],
+        "properties": {
+            "nonce": {"type": "string"},
+            "frames": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        },
+    },
+)
+def answer(session_id: int, check_id: int):
+    """Answer a face check with a burst of camera frames (multipart ``frames``)."""
+    files = request.files.getlist("frames")
+    frames = [f.read() for f in files]
+    service = study_service()
+    result = answer_check(
+        service, g.api_user, session_id, check_id, request.form.get("nonce", ""), frames
+    )
+    return {
+        "passed": result.passed,
+        "reason": result.reason,
+        "distances": result.distances,
+        "state": result.session.state,
+        "credited_seconds": round(result.session.credited_seconds, 1),
+        "check": check_json(result.next_check, result.live.nonce, service.c.clock.now()),
+    }
+
+
+@bp.post("/study/sessions/<int:session_id>/end")
+@api_auth(Role.LEARNER)
+@json_body(END_SCHEMA)
+@responses({200: "Ended, or a closing check to answer first"})
+def end_session(session_id: int, body: dict):
+    """End the session; time since the last check counts only after a closing check."""
+    service = study_service()
+    session, check, live = service.end(g.api_user, session_id, bool(body.get("abandon")))
+    return {
+        **session_json(service, session, live),
+        "check": check_json(check, live.nonce if live else None, service.c.clock.now()),
+    }
+
+
+@bp.get("/me/ledger")
+@api_auth(Role.LEARNER)
+def my_ledger():
+    """My attested learning: credited time and 学时 per course, coverage per lesson."""
+    return learner_ledger(g.api_user.id)

@@ -1,0 +1,66 @@
+"""``flask study …``: rebuild the ledger from the trace; end sessions whose heartbeats stopped."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from skilltrace.extensions import db
+from skilltrace.identity.models import Role, User
+from skilltrace.identity.services import account_service
+from skilltrace.study.models import SessionState, StudySession
+from skilltrace.study.projection import replay_trace, stored_ledger
+from skilltrace.traces.services import TraceLog
+
+study_cli = AppGroup("study", help="Supervised study.")
+
+
+def _learner(login: str) -> User:
+    user = db.session.scalar(select(User).where(User.mobile == login))
+    if user is None and login.isdigit() and len(login) < 11:
+        user = db.session.get(User, int(login))
+    user = user or account_service().find_by_id_number(login)
+    if user is None or user.role != Role.LEARNER:
+        raise click.ClickException(f"no learner {login!r} (give a mobile, ID number or user id)")
+    return user
+
+
+@study_cli.command("recompute")
+@click.argument("learner")
+def recompute(learner: str):
+    """Rebuild LEARNER's ledger from the trace and compare it with the stored ledger."""
+    user = _learner(learner)
+    rebuilt = replay_trace(TraceLog(db.session).events(user.id))
+    stored = stored_ledger(db.session, user.id)
+    differences = stored.differences(rebuilt)
+    seconds = sum(rebuilt.credited.values())
+    if differences:
+        click.echo(f"learner {user.id}: the stored ledger differs from the trace:")
+        for line in differences:
+            click.echo(f"  {line}")
+        sys.exit(1)
+    click.echo(
+        f"learner {user.id}: stored ledger equals the trace "
+        f"({seconds:.1f} credited seconds, {len(rebuilt.coverage)} lessons, "
+        f"{len(rebuilt.completed)} completed)"
+    )
+
+
+@study_cli.command("sweep")
+def sweep():
+    """End sessions whose heartbeats stopped (their open stretch is voided)."""
+    from skilltrace.study.wiring import study_service
+
+    service = study_service()
+    ended = 0
+    for session in db.session.scalars(
+        select(StudySession).where(StudySession.state != SessionState.ENDED)
+    ).all():
+        if service.live.active_session(session.learner_id) != session.id:
+            service._finish(session, service.live.load(session.id), "expired")
+            ended += 1
+    db.session.commit()
+    click.echo(f"{ended} sessions ended")

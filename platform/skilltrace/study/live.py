@@ -1,0 +1,85 @@
+"""The live part of a study session, kept in the state store between requests.
+
+It holds the crediting fold's state (open stretch, last heartbeat — the raw heartbeats never
+reach the database), the time of the next random check (never sent to the client) and the
+open check's nonce. One learner has at most one active session: ``study:active:<learner>``
+names it and expires when heartbeats stop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from skilltrace.state import LiveState, get_json, set_json
+from skilltrace.study.replay import StudyState
+
+LIVE_TTL_S = 24 * 3600
+SEEN_FRAMES_TTL_S = 7 * 24 * 3600
+
+
+@dataclass
+class LiveSession:
+    fold: StudyState
+    next_check_at: float | None = None
+    nonce: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fold": self.fold.to_dict(),
+            "next_check_at": self.next_check_at,
+            "nonce": self.nonce,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LiveSession:
+        return cls(StudyState.from_dict(data["fold"]), data["next_check_at"], data["nonce"])
+
+
+class LiveStore:
+    """Typed access to the study keys of the state store."""
+
+    def __init__(self, state: LiveState, session_ttl_s: float):
+        self.state = state
+        self.session_ttl_s = session_ttl_s
+
+    def load(self, session_id: int) -> LiveSession | None:
+        data = get_json(self.state, f"study:session:{session_id}")
+        return None if data is None else LiveSession.from_dict(data)
+
+    def save(self, session_id: int, live: LiveSession) -> None:
+        set_json(self.state, f"study:session:{session_id}", live.to_dict(), ttl=LIVE_TTL_S)
+
+    def drop(self, session_id: int) -> None:
+        self.state.delete(f"study:session:{session_id}")
+
+    def active_session(self, learner_id: int) -> int | None:
+        value = self.state.get(f"study:active:{learner_id}")
+        return int(value) if value else None
+
+    def claim(self, learner_id: int, session_id: int) -> None:
+        self.state.set(f"study:active:{learner_id}", str(session_id), ttl=self.session_ttl_s)
+
+    def touch(self, learner_id: int, session_id: int) -> bool:
+        """Extend the active claim; False if another session holds it or it expired."""
+        if self.active_session(learner_id) != session_id:
+            return False
+        return self.state.expire(f"study:active:{learner_id}", self.session_ttl_s)
+
+    def release(self, learner_id: int, session_id: int) -> None:
+        if self.active_session(learner_id) == session_id:
+            self.state.delete(f"study:active:{learner_id}")
+
+    def frames_seen_before(self, learner_id: int, frames: list[bytes]) -> bool:
+        """Whether any of these exact frame bytes were already sent in an earlier check."""
+        seen = set(self.state.lrange(f"study:frames:{learner_id}"))
+        return any(_digest(frame) in seen for frame in frames)
+
+    def remember_frames(self, learner_id: int, frames: list[bytes]) -> None:
+        for frame in frames:
+            self.state.rpush(f"study:frames:{learner_id}", _digest(frame), ttl=SEEN_FRAMES_TTL_S)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,275 @@
+"""The stored ledger as a projection of the trace.
+
+:func:`baseline` loads what the crediting fold needs from the database (today's credited
+seconds for the daily cap, the lesson's coverage); :func:`ledger_delta` compares two ledgers
+and says what the step between them credited; :func:`apply_delta` writes that to the ledger
+tables *and* the trace in the caller's transaction. :func:`replay_trace` rebuilds the same
+tables from the trace alone (``flask study recompute``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from skilltrace.study.crediting import CreditingRules, Interval, add_interval, local_day
+from skilltrace.study.ledger import Ledger, LessonInfo
+from skilltrace.study.models import CreditedTime, LessonProgress
+from skilltrace.traces.services import TraceLog
+
+STRETCH_CREDITED = "stretch_credited"
+LESSON_COMPLETED = "lesson_completed"
+
+
+@dataclass
+class LedgerDelta:
+    """What one step credited: seconds per day, capped seconds, new coverage, completion."""
+
+    lesson_id: int
+    credited: dict[str, float] = field(default_factory=dict)
+    capped: dict[str, float] = field(default_factory=dict)
+    intervals: list[Interval] = field(default_factory=list)
+    completed: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.credited or self.capped or self.intervals or self.completed)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.credited.values())
+
+
+def baseline(
+    session: Session,
+    learner_id: int,
+    lesson_id: int,
+    info: LessonInfo,
+    now: float,
+    rules: CreditingRules,
+) -> Ledger:
+    """The part of the stored ledger a study session's fold needs."""
+    days = {local_day(now + offset, rules) for offset in (-86400, 0, 86400)}
+    by_day: dict[str, float] = {}
+    credited: dict[tuple[int, str], float] = {}
+    for row in session.scalars(
+        select(CreditedTime).where(
+            CreditedTime.learner_id == learner_id, CreditedTime.day.in_(days)
+        )
+    ):
+        by_day[row.day] = by_day.get(row.day, 0.0) + row.seconds
+        if row.lesson_id == lesson_id:
+            credited[(lesson_id, row.day)] = row.seconds
+    progress = session.get(LessonProgress, (learner_id, lesson_id))
+    coverage = {}
+    completed = {}
+    if progress is not None:
+        coverage[lesson_id] = tuple(tuple(i) for i in json.loads(progress.intervals_json))
+        if progress.completed_at is not None:
+            completed[lesson_id] = progress.completed_at.timestamp()
+    return Ledger(
+        credited=credited,
+        credited_by_day=by_day,
+        coverage=coverage,
+        lessons={lesson_id: info},
+        completed=completed,
+    )
+
+
+def _interval_difference(after: Iterable[Interval], before: Iterable[Interval]) -> list[Interval]:
+    """Parts of the merged intervals ``after`` not covered by the merged ``before``."""
+    result: list[Interval] = []
+    before = list(before)
+    for lo, hi in after:
+        cursor = lo
+        for b_lo, b_hi in before:
+            if b_hi <= cursor or b_lo >= hi:
+                continue
+            if b_lo > cursor:
+                result.append((cursor, b_lo))
+            cursor = max(cursor, b_hi)
+        if cursor < hi:
+            result.append((cursor, hi))
+    return result
+
+
+def ledger_delta(before: Ledger, after: Ledger, lesson_id: int) -> LedgerDelta:
+    delta = LedgerDelta(lesson_id)
+    for (lesson, day), seconds in after.credited.items():
+        gained = seconds - before.credited.get((lesson, day), 0.0)
+        if lesson == lesson_id and gained > 0:
+            delta.credited[day] = gained
+    for day, seconds in after.capped_by_day.items():
+        gained = seconds - before.capped_by_day.get(day, 0.0)
+        if gained > 0:
+            delta.capped[day] = gained
+    delta.intervals = _interval_difference(
+        after.coverage.get(lesson_id, ()), before.coverage.get(lesson_id, ())
+    )
+    delta.completed = lesson_id in after.completed and lesson_id not in before.completed
+    return delta
+
+
+def apply_delta(
+    session: Session,
+    trace: TraceLog,
+    learner_id: int,
+    session_id: int,
+    course_id: int,
+    duration_s: float,
+    delta: LedgerDelta,
+    at: datetime,
+) -> None:
+    """Write a step's credit to the ledger tables and the trace (same transaction)."""
+    if delta.empty:
+        return
+    trace.append(
+        learner_id,
+        STRETCH_CREDITED,
+        {
+            "lesson_id": delta.lesson_id,
+            "course_id": course_id,
+            "duration_s": duration_s,
+            "credited": delta.credited,
+            "capped": delta.capped,
+            "intervals": [list(i) for i in delta.intervals],
+        },
+        session_id=session_id,
+        at=at,
+    )
+    for day in sorted(set(delta.credited) | set(delta.capped)):
+        row = session.scalar(
+            select(CreditedTime)
+            .where(
+                CreditedTime.learner_id == learner_id,
+                CreditedTime.lesson_id == delta.lesson_id,
+                CreditedTime.day == day,
+            )
+            .with_for_update()
+        )
+        if row is None:
+            row = CreditedTime(
+                learner_id=learner_id,
+                lesson_id=delta.lesson_id,
+                course_id=course_id,
+                day=day,
+                seconds=0.0,
+                capped_seconds=0.0,
+            )
+            session.add(row)
+        row.seconds += delta.credited.get(day, 0.0)
+        row.capped_seconds += delta.capped.get(day, 0.0)
+    progress = session.get(LessonProgress, (learner_id, delta.lesson_id), with_for_update=True)
+    if progress is None:
+        progress = LessonProgress(
+            learner_id=learner_id,
+            lesson_id=delta.lesson_id,
+            course_id=course_id,
+            duration_s=duration_s,
+            intervals_json="[]",
+            covered_seconds=0.0,
+        )
+        session.add(progress)
+    merged: tuple[Interval, ...] = tuple(tuple(i) for i in json.loads(progress.intervals_json))
+    for interval in delta.intervals:
+        merged = add_interval(merged, interval)
+    progress.intervals_json = json.dumps([list(i) for i in merged])
+    progress.covered_seconds = _covered(merged, duration_s)
+    if delta.completed and progress.completed_at is None:
+        progress.completed_at = at
+        trace.append(
+            learner_id,
+            LESSON_COMPLETED,
+            {"lesson_id": delta.lesson_id, "covered_seconds": progress.covered_seconds},
+            session_id=session_id,
+            at=at,
+        )
+
+
+def _covered(intervals: Iterable[Interval], duration_s: float) -> float:
+    return sum(max(0.0, min(hi, duration_s) - max(lo, 0.0)) for lo, hi in intervals)
+
+
+# -- recompute from the trace ----------------------------------------------------------------
+
+
+@dataclass
+class ProjectedLedger:
+    """The ledger tables' content, as plain data (from the DB or from the trace)."""
+
+    credited: dict[tuple[int, str], float] = field(default_factory=dict)
+    capped: dict[tuple[int, str], float] = field(default_factory=dict)
+    coverage: dict[int, tuple[Interval, ...]] = field(default_factory=dict)
+    completed: dict[int, str] = field(default_factory=dict)
+
+    def differences(self, other: ProjectedLedger, tolerance: float = 1e-6) -> list[str]:
+        """Human-readable differences with ``other`` (empty when equal)."""
+        found = []
+        for name in ("credited", "capped"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            for key in sorted(set(mine) | set(theirs), key=str):
+                if not math.isclose(mine.get(key, 0.0), theirs.get(key, 0.0), abs_tol=tolerance):
+                    found.append(f"{name} {key}: {mine.get(key, 0.0)} != {theirs.get(key, 0.0)}")
+        for lesson in sorted(set(self.coverage) | set(other.coverage)):
+            a, b = self.coverage.get(lesson, ()), other.coverage.get(lesson, ())
+            if len(a) != len(b) or any(
+                not (
+                    math.isclose(x[0], y[0], abs_tol=tolerance)
+                    and math.isclose(x[1], y[1], abs_tol=tolerance)
+                )
+                for x, y in zip(a, b, strict=True)
+            ):
+                found.append(f"coverage of lesson {lesson}: {list(a)} != {list(b)}")
+        if self.completed != other.completed:
+            found.append(f"completed lessons: {self.completed} != {other.completed}")
+        return found
+
+
+def replay_trace(events: Iterable[Mapping[str, Any]]) -> ProjectedLedger:
+    """The ledger tables rebuilt from a learner's trace events alone."""
+    ledger = ProjectedLedger()
+    for event in events:
+        data = event["data"]
+        if event["kind"] == STRETCH_CREDITED:
+            lesson = data["lesson_id"]
+            for day, seconds in data["credited"].items():
+                ledger.credited[(lesson, day)] = ledger.credited.get((lesson, day), 0.0) + seconds
+            for day, seconds in data["capped"].items():
+                ledger.capped[(lesson, day)] = ledger.capped.get((lesson, day), 0.0) + seconds
+            merged = ledger.coverage.get(lesson, ())
+            for lo, hi in data["intervals"]:
+                merged = add_interval(merged, (lo, hi))
+            ledger.coverage[lesson] = merged
+        elif event["kind"] == LESSON_COMPLETED:
+            ledger.completed.setdefault(data["lesson_id"], event["at"])
+    return ledger
+
+
+def stored_ledger(session: Session, learner_id: int) -> ProjectedLedger:
+    """The ledger tables of one learner, as plain data."""
+    ledger = ProjectedLedger()
+    for row in session.scalars(select(CreditedTime).where(CreditedTime.learner_id == learner_id)):
+        if row.seconds:
+            ledger.credited[(row.lesson_id, row.day)] = row.seconds
+        if row.capped_seconds:
+            ledger.capped[(row.lesson_id, row.day)] = row.capped_seconds
+    for row in session.scalars(
+        select(LessonProgress).where(LessonProgress.learner_id == learner_id)
+    ):
+        intervals = tuple(tuple(i) for i in json.loads(row.intervals_json))
+        if intervals:
+            ledger.coverage[row.lesson_id] = intervals
+        if row.completed_at is not None:
+            ledger.completed[row.lesson_id] = _iso(row.completed_at)
+    return ledger
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,373 @@
+"""Supervised study sessions: start, heartbeats, end. Face checks are in ``checks.py``.
+
+The server decides everything on its own clock: when checks are due (uniformly random in
+``[FACE_CHECK_MIN_S, FACE_CHECK_MAX_S]`` after each passed check, never announced), which
+wall time between heartbeats counts, and which stretches are credited (only those closed by a
+passed check). Every decision is appended to the learner's trace in the same transaction as
+the ledger change it explains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from skilltrace.clock import SystemClock
+from skilltrace.errors import DomainError
+from skilltrace.state import LiveState, LockBusy, held_lock
+from skilltrace.study.crediting import CreditingRules
+from skilltrace.study.ledger import LessonInfo
+from skilltrace.study.live import LiveSession, LiveStore
+from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState, StudySession
+from skilltrace.study.projection import apply_delta, baseline, ledger_delta
+from skilltrace.study.replay import StudyState, step
+from skilltrace.traces.services import TraceLog
+
+_random = secrets.SystemRandom()
+
+
+@dataclass(frozen=True)
+class StudyCollaborators:
+    """What the study services need, passed in (see ``study.wiring``)."""
+
+    db: Session
+    state: LiveState
+    trace: TraceLog
+    clock: SystemClock
+    rules: CreditingRules
+    config: dict
+    access: Any  # callable(learner, lesson_id, today) -> StudyAccess; raises DomainError
+    template_of: Any  # callable(learner_id) -> template or None
+    verify_burst: Any  # callable(template, frames) -> BurstVerdict
+    store_snapshot: Any  # callable(learner_id, jpeg_bytes) -> snapshot with .id
+
+
+class StudyService:
+    """Starts, advances and ends study sessions."""
+
+    def __init__(self, c: StudyCollaborators):
+        self.c = c
+        self.live = LiveStore(c.state, c.config["STUDY_SESSION_TTL_S"])
+
+    # -- helpers --------------------------------------------------------------------------
+    def _locked(self, key: str):
+        return _Locked(self.c.state, key)
+
+    def own_session(self, learner, session_id: int) -> StudySession:
+        session = self.c.db.get(StudySession, session_id)
+        if session is None or session.learner_id != learner.id:
+            raise DomainError("session_not_found", _l("No such study session."), status=404)
+        return session
+
+    def _live(self, session: StudySession) -> LiveSession:
+        live = self.live.load(session.id)
+        if live is None:
+            self._finish(session, None, "expired")
+            self.c.db.commit()
+            raise DomainError(
+                "session_expired",
+                _l("This study session expired. Start the lesson again."),
+                status=409,
+            )
+        return live
+
+    def _apply(self, session: StudySession, live: LiveSession, event: dict, at: datetime):
+        """Fold one event; write what it caused to the trace and the ledger."""
+        before = live.fold
+        result = step(
+            before, {**event, "at": at.timestamp(), "session_id": session.id}, self.c.rules
+        )
+        live.fold = result.state
+        trace = self.c.trace
+        if result.anomalies:
+            trace.append(
+                session.learner_id,
+                "heartbeat_anomaly",
+                {"codes": list(result.anomalies), **_player_fields(event)},
+                session_id=session.id,
+                at=at,
+            )
+        for voided in result.voided:
+            trace.append(
+                session.learner_id,
+                "stretch_voided",
+                {
+                    "lesson_id": voided.lesson_id,
+                    "reason": voided.reason,
+                    "seconds": voided.seconds,
+                    "opened_at": voided.opened_at,
+                    "closed_at": voided.closed_at,
+                },
+                session_id=session.id,
+                at=at,
+            )
+        delta = ledger_delta(before.ledger, result.state.ledger, session.lesson_id)
+        info = result.state.ledger.lessons[session.lesson_id]
+        apply_delta(
+            self.c.db,
+            trace,
+            session.learner_id,
+            session.id,
+            session.course_id,
+            info.duration_s,
+            delta,
+            at,
+        )
+        session.credited_seconds += delta.seconds
+        return result
+
+    def _issue_check(self, session: StudySession, live: LiveSession, kind: str, now: datetime):
+        nonce = secrets.token_urlsafe(24)
+        check = FaceCheck(
+            session_id=session.id,
+            learner_id=session.learner_id,
+            kind=kind,
+            nonce_hash=nonce_hash(nonce),
+            issued_at=now,
+            deadline_at=now + timedelta(seconds=self.c.config["FACE_CHECK_WINDOW_S"]),
+        )
+        self.c.db.add(check)
+        self.c.db.flush()
+        live.nonce = nonce
+        self.c.trace.append(
+            session.learner_id,
+            "check_issued",
+            {"check_id": check.id, "kind": kind, "deadline": check.deadline_at},
+            session_id=session.id,
+            at=now,
+        )
+        return check
+
+    def open_check(self, session: StudySession) -> FaceCheck | None:
+        return self.c.db.scalar(
+            select(FaceCheck).where(
+                FaceCheck.session_id == session.id, FaceCheck.status == CheckStatus.OPEN
+            )
+        )
+
+    def schedule_next_check(self, live: LiveSession, now: datetime) -> None:
+        low, high = self.c.config["FACE_CHECK_MIN_S"], self.c.config["FACE_CHECK_MAX_S"]
+        live.next_check_at = now.timestamp() + _random.uniform(low, high)
+
+    def _finish(self, session: StudySession, live: LiveSession | None, reason: str, at=None):
+        """End a session: an open stretch without a closing check is voided."""
+        at = at or session.last_heartbeat_at or self.c.clock.now()
+        if live is not None:
+            self._apply(session, live, {"type": "session_ended"}, at)
+        for check in self.c.db.scalars(
+            select(FaceCheck).where(
+                FaceCheck.session_id == session.id, FaceCheck.status == CheckStatus.OPEN
+            )
+        ):
+            check.status, check.decided_at = CheckStatus.CANCELLED, at
+        session.state, session.ended_at, session.end_reason = SessionState.ENDED, at, reason
+        self.c.trace.append(
+            session.learner_id,
+            "session_ended",
+            {"reason": reason, "credited_seconds": session.credited_seconds},
+            session_id=session.id,
+            at=at,
+        )
+        self.live.drop(session.id)
+        self.live.release(session.learner_id, session.id)
+
+    def _end_stale_sessions(self, learner, keep: int | None) -> None:
+        for stale in self.c.db.scalars(
+            select(StudySession).where(
+                StudySession.learner_id == learner.id, StudySession.state != SessionState.ENDED
+            )
+        ):
+            if stale.id != keep:
+                self._finish(stale, self.live.load(stale.id), "expired")
+
+    # -- start ----------------------------------------------------------------------------
+    def start(self, learner, lesson_id: int, take_over: bool = False, client_info: str = ""):
+        """Open a session on a lesson the learner may study now; returns it and the sign-in
+        check. A second session is refused (``session_active``) unless ``take_over``."""
+        now = self.c.clock.now()
+        access = self.c.access(learner, lesson_id, now)
+        if self.c.template_of(learner.id) is None:
+            raise DomainError(
+                "face_not_enrolled",
+                _l("Enroll your face photo before studying."),
+                status=409,
+            )
+        with self._locked(f"study:learner:{learner.id}"):
+            active_id = self.live.active_session(learner.id)
+            active = self.c.db.get(StudySession, active_id) if active_id else None
+            if active is not None and active.state != SessionState.ENDED:
+                if not take_over:
+                    raise DomainError(
+                        "session_active",
+                        _l(
+                            "You are already studying on another page or device. "
+                            "Continue there, or take over here."
+                        ),
+                        status=409,
+                    )
+                self._finish(active, self.live.load(active.id), "taken_over", at=now)
+                self.c.trace.append(
+                    learner.id, "session_taken_over", {"ended_session": active.id}, at=now
+                )
+            self._end_stale_sessions(learner, keep=None)
+            session = StudySession(
+                learner_id=learner.id,
+                lesson_id=access.lesson.id,
+                class_id=access.class_.id,
+                course_id=access.course.id,
+                started_at=now,
+                client_info=(client_info or "")[:200],
+            )
+            self.c.db.add(session)
+            self.c.db.flush()
+            info = LessonInfo(access.course.id, float(access.lesson.duration_s))
+            fold = StudyState(
+                baseline(
+                    self.c.db, learner.id, access.lesson.id, info, now.timestamp(), self.c.rules
+                )
+            )
+            live = LiveSession(fold)
+            self.c.trace.append(
+                learner.id,
+                "session_started",
+                {
+                    "lesson_id": access.lesson.id,
+                    "class_id": access.class_.id,
+                    "course_id": access.course.id,
+                    "lesson_duration_s": info.duration_s,
+                },
+                session_id=session.id,
+                at=now,
+            )
+            self._apply(
+                session,
+                live,
+                {
+                    "type": "session_started",
+                    "lesson_id": access.lesson.id,
+                    "course_id": access.course.id,
+                    "lesson_duration_s": info.duration_s,
+                },
+                now,
+            )
+            check = self._issue_check(session, live, CheckKind.SIGN_IN, now)
+            self.live.save(session.id, live)
+            self.live.claim(learner.id, session.id)
+            self.c.db.commit()
+        return session, check, live.nonce
+
+    # -- heartbeat ------------------------------------------------------------------------
+    def heartbeat(self, learner, session_id: int, beat: dict):
+        """Record a player heartbeat; returns the session and the open check, if any."""
+        with self._locked(f"study:session:{session_id}"):
+            session = self.own_session(learner, session_id)
+            _require_running(session)
+            live = self._live(session)
+            now = self.c.clock.now()
+            self._still_allowed(learner, session, live, now)
+            self.expire_overdue_check(session, live, now)
+            self._apply(session, live, {"type": "heartbeat", **beat}, now)
+            session.last_heartbeat_at = now
+            check = self.open_check(session)
+            if check is None and session.state == SessionState.SUSPENDED:
+                check = self._issue_check(session, live, CheckKind.RESUME, now)
+            elif (
+                check is None
+                and session.state == SessionState.ACTIVE
+                and live.next_check_at is not None
+                and now.timestamp() >= live.next_check_at
+            ):
+                check = self._issue_check(session, live, CheckKind.RANDOM, now)
+                session.state = SessionState.CHECKING
+            self.live.save(session.id, live)
+            if not self.live.touch(learner.id, session.id):
+                self.live.claim(learner.id, session.id)
+            self.c.db.commit()
+            return session, check, live
+
+    def expire_overdue_check(self, session: StudySession, live: LiveSession, now: datetime):
+        check = self.open_check(session)
+        if check is None or now <= check.deadline_at:
+            return
+        check.status, check.decided_at, check.reason = CheckStatus.MISSED, now, "deadline_passed"
+        self.c.trace.append(
+            session.learner_id,
+            "check_missed",
+            {"check_id": check.id, "kind": check.kind},
+            session_id=session.id,
+            at=now,
+        )
+        self._apply(session, live, {"type": "check_missed"}, check.deadline_at)
+        live.nonce = None
+        session.state = SessionState.SUSPENDED
+
+    def _still_allowed(self, learner, session, live, now) -> None:
+        """The class must still be open and its provider in good standing."""
+        try:
+            self.c.access(learner, session.lesson_id, now)
+        except DomainError:
+            self._finish(session, live, "not_allowed", at=now)
+            self.c.db.commit()
+            raise
+
+    # -- end ------------------------------------------------------------------------------
+    def end(self, learner, session_id: int, abandon: bool = False):
+        """End a session. Time since the last passed check is credited only through a
+        closing check: the first call opens one (state ``closing``) unless nothing is
+        pending or ``abandon`` is set."""
+        with self._locked(f"study:session:{session_id}"):
+            session = self.own_session(learner, session_id)
+            _require_running(session)
+            live = self._live(session)
+            now = self.c.clock.now()
+            self.expire_overdue_check(session, live, now)
+            pending = live.fold.session is not None and live.fold.session.stretch is not None
+            if pending and not abandon and session.state != SessionState.CLOSING:
+                check = self.open_check(session) or self._issue_check(
+                    session, live, CheckKind.CLOSING, now
+                )
+                session.state = SessionState.CLOSING
+                self.live.save(session.id, live)
+                self.c.db.commit()
+                return session, check, live
+            self._finish(session, live, "ended_by_learner", at=now)
+            self.c.db.commit()
+            return session, None, live
+
+
+class _Locked:
+    """Context manager turning a busy lock into a clear 409."""
+
+    def __init__(self, state, key):
+        self.cm = held_lock(state, key)
+
+    def __enter__(self):
+        try:
+            return self.cm.__enter__()
+        except LockBusy:
+            raise DomainError(
+                "busy", _l("Another request of this session is running. Try again."), status=409
+            ) from None
+
+    def __exit__(self, *exc):
+        return self.cm.__exit__(*exc)
+
+
+def _require_running(session: StudySession) -> None:
+    if session.state == SessionState.ENDED:
+        raise DomainError("session_ended", _l("This study session has ended."), status=409)
+
+
+def _player_fields(event: dict) -> dict:
+    return {k: event[k] for k in ("position", "playing", "playback_rate", "visible") if k in event}
+
+
+def nonce_hash(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()

@@ -1,0 +1,247 @@
+// Supervised lesson player. The server decides everything (checks, crediting); this script
+// only captures camera frames when the server asks, reports the player's state, and shows
+// what the server answered.
+(function () {
+  "use strict";
+  const root = document.getElementById("study");
+  if (!root) return;
+  const cfg = JSON.parse(root.dataset.config);
+  const labels = JSON.parse(document.getElementById("state-labels").dataset.labels);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const video = document.getElementById("lesson-video");
+  const camera = document.getElementById("camera-preview");
+  const overlay = document.getElementById("check-overlay");
+  const countdown = document.getElementById("check-countdown");
+  const checkMessage = document.getElementById("check-message");
+  const checkGo = document.getElementById("check-go");
+  const startBtn = document.getElementById("study-start");
+  const endBtn = document.getElementById("study-end");
+  const message = document.getElementById("study-message");
+  const badge = document.getElementById("state-badge");
+
+  let session = null;      // {session_id, state, ...} from the server
+  let check = null;        // the open check, if any
+  let checkDeadline = 0;   // local ms, from the server's seconds_left
+  let furthest = 0;        // furthest position the player may reach without seeking ahead
+  let heartbeatTimer = null;
+  let countdownTimer = null;
+  let answering = false;
+
+  const say = (code, fallback) => { message.textContent = cfg.messages[code] || fallback || code || ""; };
+
+  async function api(path, options) {
+    const init = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
+    init.headers["X-CSRFToken"] = csrf;
+    if (init.json !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(init.json);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (err) {
+      say("network");
+      return { status: 0, body: {} };
+    }
+    let body = {};
+    try { body = await response.json(); } catch (err) { body = {}; }
+    return { status: response.status, body: body };
+  }
+
+  function errorCode(body) { return body && body.error ? body.error.code : null; }
+  function errorText(body) { return body && body.error ? body.error.message : ""; }
+
+  function show(state) {
+    badge.textContent = labels[state] || state;
+    badge.className = "badge" + (state === "active" ? " ok" : state === "suspended" ? " bad" : "");
+    badge.dataset.state = state;
+  }
+
+  function update(body) {
+    if (!body || !body.session_id) return;
+    session = Object.assign(session || {}, body);
+    show(body.state);
+    document.getElementById("credited").textContent = Math.floor(body.credited_seconds || 0);
+    if (body.lesson) {
+      furthest = Math.max(furthest, body.lesson.furthest_position || 0);
+      const duration = body.lesson.duration_s || video.duration || 1;
+      document.getElementById("coverage").textContent =
+        Math.min(100, Math.floor(100 * (body.lesson.covered_seconds || 0) / duration));
+    }
+    if (body.state === "suspended") say("suspended");
+    if (body.state === "ended") finished();
+    if (body.check && (!check || check.id !== body.check.id)) openCheck(body.check);
+  }
+
+  // -- camera -----------------------------------------------------------------------------
+  async function startCamera() {
+    if (camera.srcObject) return true;
+    try {
+      camera.srcObject = await navigator.mediaDevices.getUserMedia({
+        video: { width: 640, height: 480 }, audio: false,
+      });
+      await camera.play();
+      return true;
+    } catch (err) {
+      say("camera_denied");
+      return false;
+    }
+  }
+
+  function grab() {
+    const canvas = document.createElement("canvas");
+    canvas.width = camera.videoWidth || 640;
+    canvas.height = camera.videoHeight || 480;
+    canvas.getContext("2d").drawImage(camera, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // -- checks -----------------------------------------------------------------------------
+  function openCheck(next) {
+    check = next;
+    checkDeadline = Date.now() + next.seconds_left * 1000;
+    video.pause();
+    overlay.hidden = false;
+    checkMessage.textContent = "";
+    checkGo.disabled = false;
+    clearInterval(countdownTimer);
+    countdownTimer = setInterval(() => {
+      const left = Math.max(0, Math.ceil((checkDeadline - Date.now()) / 1000));
+      countdown.textContent = left;
+    }, 250);
+    answerCheck();
+  }
+
+  function closeCheck() {
+    check = null;
+    overlay.hidden = true;
+    clearInterval(countdownTimer);
+  }
+
+  async function answerCheck() {
+    if (answering || !check) return;
+    answering = true;
+    checkGo.disabled = true;
+    try {
+      if (!(await startCamera())) return;
+      await sleep(600);
+      const form = new FormData();
+      form.append("nonce", check.nonce);
+      for (let i = 0; i < check.frames; i++) {
+        if (i) await sleep(check.frame_interval_ms);
+        form.append("frames", await grab(), "frame" + i + ".jpg");
+      }
+      const url = cfg.api + "/" + session.session_id + "/checks/" + check.id;
+      const { status, body } = await api(url, { method: "POST", body: form });
+      if (status === 200) {
+        session.state = body.state;
+        show(body.state);
+        document.getElementById("credited").textContent = Math.floor(body.credited_seconds || 0);
+        if (body.passed) {
+          closeCheck();
+          message.textContent = "";
+          if (body.state === "ended") { finished(); return; }
+          startHeartbeats();
+          video.play().catch(() => {});
+        } else {
+          checkMessage.textContent = cfg.messages[body.reason] || body.reason;
+          if (body.check) {
+            check = body.check; checkDeadline = Date.now() + body.check.seconds_left * 1000;
+            checkGo.disabled = false;
+          } else {
+            closeCheck();
+            say(body.reason);
+            if (body.state === "ended") finished(); else startHeartbeats();
+          }
+        }
+      } else {
+        const code = errorCode(body);
+        checkMessage.textContent = cfg.messages[code] || errorText(body);
+        if (code === "check_expired" || code === "check_closed") { closeCheck(); say(code); }
+        if (code === "session_ended" || code === "session_expired") { closeCheck(); finished(); }
+      }
+    } finally {
+      answering = false;
+    }
+  }
+  checkGo.addEventListener("click", answerCheck);
+
+  // -- heartbeats -------------------------------------------------------------------------
+  async function heartbeat() {
+    if (!session || session.state === "ended") return;
+    const { status, body } = await api(cfg.api + "/" + session.session_id + "/heartbeats", {
+      method: "POST",
+      json: {
+        position: video.currentTime || 0,
+        playing: !video.paused && !video.ended,
+        playback_rate: video.playbackRate,
+        visible: document.visibilityState === "visible",
+      },
+    });
+    if (status === 200) update(body);
+    else if (status) { say(errorCode(body), errorText(body)); if (status === 409) finished(); }
+  }
+
+  function startHeartbeats() {
+    if (heartbeatTimer) return;
+    heartbeatTimer = setInterval(heartbeat, cfg.heartbeatMs);
+  }
+
+  function finished() {
+    clearInterval(heartbeatTimer);
+    heartbeatTimer = null;
+    video.pause();
+    endBtn.hidden = true;
+    startBtn.hidden = false;
+    startBtn.disabled = false;
+    show("ended");
+  }
+
+  // -- player guards (the server never credits these anyway) --------------------------------
+  video.addEventListener("timeupdate", () => {
+    if (!video.seeking && !video.paused) furthest = Math.max(furthest, video.currentTime);
+  });
+  video.addEventListener("seeking", () => {
+    if (video.currentTime > furthest + 1) { video.currentTime = furthest; say("seek_blocked"); }
+  });
+  video.addEventListener("ratechange", () => {
+    if (video.playbackRate > 1) { video.playbackRate = 1; say("rate_blocked"); }
+  });
+  video.addEventListener("play", () => {
+    if (!session || session.state !== "active" || check) video.pause();
+  });
+  document.addEventListener("visibilitychange", () => { if (session) heartbeat(); });
+
+  // -- start / end ------------------------------------------------------------------------
+  async function start(takeOver) {
+    startBtn.disabled = true;
+    if (!(await startCamera())) { startBtn.disabled = false; return; }
+    const { status, body } = await api(cfg.api, {
+      method: "POST", json: { lesson_id: cfg.lessonId, take_over: !!takeOver },
+    });
+    if (status === 201) {
+      startBtn.hidden = true;
+      endBtn.hidden = false;
+      message.textContent = "";
+      update(body);
+      return;
+    }
+    const code = errorCode(body);
+    if (code === "session_active" && window.confirm(cfg.messages.session_active)) return start(true);
+    say(code, errorText(body));
+    startBtn.disabled = false;
+  }
+  startBtn.addEventListener("click", () => start(false));
+
+  endBtn.addEventListener("click", async () => {
+    if (!session) return;
+    const abandon = !!check && check.kind !== "closing";
+    const { status, body } = await api(cfg.api + "/" + session.session_id + "/end", {
+      method: "POST", json: { abandon: abandon },
+    });
+    if (status === 200) update(body);
+    else say(errorCode(body), errorText(body));
+  });
+})();
