@@ -39,7 +39,7 @@ class EngineSettings:
     """Tunable figures of the engine; defaults measured on ../shared/faces (docs/faces.md)."""
 
     # Same person when the encoding distance is at most this. All 12 genuine pairs measured
-    # 0.33-0.44, all 66 impostor pairs 0.70-0.93; dlib's own 0.6 is too lax for a subsidy.
+    # 0.33-0.44, all 66 impostor pairs 0.70-1.02; dlib's own 0.6 is too lax for a subsidy.
     match_threshold: float = 0.50
     # In a face check, a frame farther than this from the template is someone else (between
     # the two thresholds a frame simply does not count: poor light, blur, a turned head).
@@ -57,7 +57,7 @@ class EngineSettings:
     # ... and, when no face is found or, on a reduced copy, the largest face is narrower than
     # this, it searches again with 2x upsampling so a second face 2/3 that size is still seen.
     rescan_below_px: int = 120
-    # Refuse faces narrower than this in the original picture (the 240p sample's 73 px face).
+    # Refuse faces narrower than this in the original picture (the 240p sample's 72 px face).
     min_face_px: int = 80
     # Variance of the Laplacian on the face resized to 128x128; sharp photos measure 240-1600,
     # and below 20 genuine distances drift towards the match threshold.
