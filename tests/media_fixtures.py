@@ -21,15 +21,25 @@ def fit_640x480(bgr: np.ndarray) -> np.ndarray:
     return frame
 
 
+# Regions (x0, y0, x1, y1) framing the people in group photos as a webcam would.
+CROPS = {"two_faces_obama_biden.jpg": (600, 250, 1500, 800)}
+
+
 def camera_frames(photo: Path, count: int, seed: int = 0) -> list[np.ndarray]:
     """``count`` 640×480 frames of ``photo``, each shifted a few pixels and with noise."""
     rng = np.random.default_rng(seed)
-    base = fit_640x480(cv2.imread(str(photo)))
+    picture = cv2.imread(str(photo))
+    if photo.name in CROPS:
+        x0, y0, x1, y1 = CROPS[photo.name]
+        picture = picture[y0:y1, x0:x1]
+    base = fit_640x480(picture)
     frames = []
     for _ in range(count):
         dx, dy = rng.integers(-6, 7, size=2)
         moved = cv2.warpAffine(
-            base, np.float32([[1, 0, dx], [0, 1, dy]]), (640, 480),
+            base,
+            np.float32([[1, 0, dx], [0, 1, dy]]),
+            (640, 480),
             borderMode=cv2.BORDER_REPLICATE,
         )
         noise = rng.normal(0, 3, moved.shape)
@@ -39,8 +49,10 @@ def camera_frames(photo: Path, count: int, seed: int = 0) -> list[np.ndarray]:
 
 def jpeg_frames(photo: Path, count: int = 3, seed: int = 0) -> list[bytes]:
     """A burst of JPEG camera frames, as the player posts them."""
-    return [cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
-            for f in camera_frames(photo, count, seed)]
+    return [
+        cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+        for f in camera_frames(photo, count, seed)
+    ]
 
 
 def write_y4m(photo: Path, target: Path, frames: int = 45, fps: int = 15) -> Path:
@@ -60,7 +72,9 @@ def write_lesson_video(target: Path, seconds: int = 120, fps: int = 5) -> Path:
         frame = np.full((240, 320, 3), 235, np.uint8)
         x = int((i / (seconds * fps)) * 300)
         cv2.rectangle(frame, (x, 100), (x + 20, 140), (80, 110, 10), -1)
-        cv2.putText(frame, f"{i / fps:5.1f}s", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+        cv2.putText(
+            frame, f"{i / fps:5.1f}s", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2
+        )
         writer.write(frame)
     writer.release()
     return target

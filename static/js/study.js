@@ -187,6 +187,7 @@
   function startHeartbeats() {
     if (heartbeatTimer) return;
     heartbeatTimer = setInterval(heartbeat, cfg.heartbeatMs);
+    setTimeout(heartbeat, 300);  // report as soon as the video starts
   }
 
   function finished() {

@@ -192,7 +192,18 @@ class StudyService:
         """Open a session on a lesson the learner may study now; returns it and the sign-in
         check. A second session is refused (``session_active``) unless ``take_over``."""
         now = self.c.clock.now()
-        access = self.c.access(learner, lesson_id, now)
+        try:
+            access = self.c.access(learner, lesson_id, now)
+        except DomainError as refusal:
+            self.c.db.rollback()
+            self.c.trace.append(
+                learner.id,
+                "session_refused",
+                {"lesson_id": lesson_id, "code": refusal.code},
+                at=now,
+            )
+            self.c.db.commit()
+            raise
         if self.c.template_of(learner.id) is None:
             raise DomainError(
                 "face_not_enrolled",

@@ -1,0 +1,163 @@
+"""A classroom to study in: an approved course with a real lesson video, an open class, an
+enrolled learner (real photo), a manual server clock, and a driver for the study API."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from media_fixtures import jpeg_frames, write_lesson_video
+from skilltrace.clock import ManualClock
+from skilltrace.identity.models import Role
+
+LESSON_SECONDS = 120
+
+
+@pytest.fixture(scope="session")
+def lesson_video(tmp_path_factory) -> bytes:
+    return write_lesson_video(
+        tmp_path_factory.mktemp("lesson") / "lesson.webm", LESSON_SECONDS
+    ).read_bytes()
+
+
+@pytest.fixture
+def clock(app):
+    """The server's clock, moved by the test (the real one is put back after)."""
+    real = app.extensions["skilltrace.clock"]
+    manual = ManualClock()
+    app.extensions["skilltrace.clock"] = manual
+    yield manual
+    app.extensions["skilltrace.clock"] = real
+
+
+@dataclass
+class Classroom:
+    learner: object
+    lesson: object
+    class_: object
+    course: object
+    photos: Path
+
+
+@pytest.fixture
+def classroom(app, make_user, lesson_video, shared_faces, monkeypatch) -> Classroom:
+    from skilltrace.courses.classes import class_service, local_today
+    from skilltrace.courses.services import CourseData, course_service
+    from skilltrace.faces.services import enrollment_service
+
+    monkeypatch.setitem(app.config, "MINUTES_PER_HOUR_UNIT", 1)
+    provider = make_user.provider(city="6101")
+    staff = make_user(Role.PROVIDER_STAFF, provider=provider)
+    regulator = make_user(Role.REGULATOR, scope="61")
+    courses = course_service()
+    course = courses.create_course(staff, CourseData("电工安全", "电工", "5", "说明", "1"))
+    courses.add_lesson(staff, course, "第1课", io.BytesIO(lesson_video), "l1.webm")
+    courses.submit(staff, course)
+    courses.decide(regulator, course, True, "同意")
+    classes = class_service()
+    today = local_today()
+    class_ = classes.open_class(
+        staff, course, "演示班", today, today + timedelta(days=30), 30, today=today
+    )
+    classes.decide(regulator, class_, True, today=today)
+    learner = make_user(Role.LEARNER)
+    classes.join(learner, class_.code)
+    people = shared_faces / "people"
+    enrollment_service().enroll(learner, (people / "obama" / "obama.jpg").read_bytes())
+    return Classroom(learner, course.lessons[0], class_, course, people)
+
+
+class StudyDriver:
+    """Drives the study API as a (possibly cheating) script would."""
+
+    def __init__(self, client, csrf: str, clock: ManualClock, classroom: Classroom):
+        self.client, self.csrf, self.clock, self.room = client, csrf, clock, classroom
+        self.session_id = None
+        self.position = 0.0
+        self.seed = 0
+
+    def post(self, path: str, **kwargs):
+        return self.client.post(path, headers={"X-CSRFToken": self.csrf}, **kwargs)
+
+    def start(self, take_over: bool = False, lesson_id: int | None = None):
+        response = self.post(
+            "/api/v1/study/sessions",
+            json={"lesson_id": lesson_id or self.room.lesson.id, "take_over": take_over},
+        )
+        if response.status_code == 201:
+            self.session_id = response.get_json()["session_id"]
+        return response
+
+    def answer(
+        self,
+        check: dict,
+        person: str = "obama/obama1.jpg",
+        frames: list[bytes] | None = None,
+        nonce: str | None = None,
+    ):
+        """Post a fresh burst (new jitter each time) of ``person``'s photo, or ``frames``."""
+        if frames is None:
+            self.seed += 1
+            frames = jpeg_frames(self.room.photos / person, 3, self.seed)
+        data = {
+            "nonce": check["nonce"] if nonce is None else nonce,
+            "frames": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)],
+        }
+        return self.post(
+            f"/api/v1/study/sessions/{self.session_id}/checks/{check['id']}",
+            data=data,
+            content_type="multipart/form-data",
+        )
+
+    def beat(
+        self,
+        wall: float = 15.0,
+        advance: float | None = None,
+        playing: bool = True,
+        rate: float = 1.0,
+        visible: bool = True,
+    ):
+        """Let ``wall`` seconds pass on the server's clock, then send a heartbeat."""
+        self.clock.advance(wall)
+        self.position += wall * rate if advance is None else advance
+        return self.post(
+            f"/api/v1/study/sessions/{self.session_id}/heartbeats",
+            json={
+                "position": self.position,
+                "playing": playing,
+                "playback_rate": rate,
+                "visible": visible,
+            },
+        )
+
+    def end(self, abandon: bool = False):
+        return self.post(f"/api/v1/study/sessions/{self.session_id}/end", json={"abandon": abandon})
+
+    def signed_in(self):
+        """Start and pass the sign-in check."""
+        started = self.start()
+        assert started.status_code == 201, started.get_json()
+        answered = self.answer(started.get_json()["check"])
+        assert answered.get_json()["passed"], answered.get_json()
+        first = self.beat(0)  # the player reports at once when the video starts
+        assert first.status_code == 200, first.get_json()
+        return answered
+
+    def finish(self):
+        """End with a passed closing check; returns the final response."""
+        ending = self.end().get_json()
+        assert ending["state"] == "closing", ending
+        result = self.answer(ending["check"]).get_json()
+        assert result["passed"] and result["state"] == "ended", result
+        return result
+
+
+@pytest.fixture
+def study(app, classroom, clock, login):
+    client = app.test_client()
+    csrf = login(client, classroom.learner)
+    return StudyDriver(client, csrf, clock, classroom)
