@@ -16,6 +16,8 @@ from sqlalchemy import text
 
 from skilltrace.crypto import new_key_b64
 
+pytest_plugins = ["study_fixtures"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_FACES = Path(
     os.environ.get("SKILLTRACE_SHARED_FACES", REPO_ROOT.parent / "shared" / "faces")
@@ -165,6 +167,12 @@ def _login(client, user, password: str = TEST_PASSWORD) -> str:
     response = client.post("/api/v1/auth/login", json={"login": user.mobile, "password": password})
     assert response.status_code == 200, response.get_json()
     return response.get_json()["csrf_token"]
+
+
+@pytest.fixture
+def password() -> str:
+    """The password of every account ``make_user`` creates."""
+    return TEST_PASSWORD
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A classroom to study in: an approved course with a real lesson video, an open class, an
+"""Study fixtures (a pytest plugin loaded by tests/conftest.py): a classroom to study in: an approved course with a real lesson video, an open class, an
 enrolled learner (real photo), a manual server clock, and a driver for the study API."""
 
 from __future__ import annotations

@@ -1,0 +1,113 @@
+"""Supervised study in a real Chromium whose camera shows real photos (as a y4m file).
+
+Intervals are shortened by settings (heartbeat 1 s, random checks 3–4 s after each pass)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from media_fixtures import write_y4m
+from skilltrace.extensions import db
+from skilltrace.study.models import CreditedTime
+from skilltrace.traces.models import TraceEvent
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def fast_study(app, monkeypatch):
+    for name, value in {
+        "HEARTBEAT_S": 1,
+        "FACE_CHECK_MIN_S": 3,
+        "FACE_CHECK_MAX_S": 4,
+        "FACE_CHECK_WINDOW_S": 30,
+    }.items():
+        monkeypatch.setitem(app.config, name, value)
+
+
+def events(learner_id: int, kind: str) -> list[dict]:
+    db.session.rollback()  # see what the server thread committed
+    rows = db.session.scalars(
+        select(TraceEvent.event_json)
+        .where(TraceEvent.learner_id == learner_id, TraceEvent.kind == kind)
+        .order_by(TraceEvent.seq)
+    )
+    return [json.loads(row)["data"] for row in rows]
+
+
+def credited(learner_id: int) -> float:
+    db.session.rollback()
+    return db.session.scalar(
+        select(func.coalesce(func.sum(CreditedTime.seconds), 0.0)).where(
+            CreditedTime.learner_id == learner_id
+        )
+    )
+
+
+def wait_for(condition, timeout: float = 40.0, step: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("condition not reached in time")
+
+
+def study_page(browser, live_server, classroom, password):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.fill("#login", classroom.learner.mobile)
+    page.fill("#password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server}/learner/")
+    page.goto(f"{live_server}/study/lessons/{classroom.lesson.id}")
+    page.click("#study-start")
+    return page
+
+
+def test_enrolled_face_studies_and_is_credited(
+    live_server, browser_with_camera, classroom, fast_study, tmp_path, password
+):
+    camera = write_y4m(classroom.photos / "obama" / "obama1.jpg", tmp_path / "me.y4m")
+    page = study_page(browser_with_camera(camera), live_server, classroom, password)
+    learner = classroom.learner.id
+    page.wait_for_selector("#state-badge[data-state=active]", timeout=30_000)
+    # the sign-in and at least one unannounced random check pass on their own
+    wait_for(lambda: len(events(learner, "check_passed")) >= 2)
+    wait_for(lambda: float(page.inner_text("#credited")) > 0)
+    page.click("#study-end")
+    page.wait_for_selector("#state-badge[data-state=ended]", timeout=30_000)
+    seconds = credited(learner)
+    assert seconds > 2
+    passed = events(learner, "check_passed")
+    assert {p["kind"] for p in passed} >= {"sign_in", "random", "closing"}
+    assert all(d is None or d < 0.5 for p in passed for d in p["distances"])
+    assert page.evaluate("document.getElementById('lesson-video').currentTime") > 2
+
+
+@pytest.mark.parametrize(
+    ("photo", "reason"),
+    [
+        ("people/biden/biden2.jpg", "impostor"),
+        ("cases/two_faces_obama_biden.jpg", "multiple_faces"),
+    ],
+)
+def test_wrong_or_extra_face_is_refused_and_credited_nothing(
+    live_server, browser_with_camera, classroom, fast_study, tmp_path, photo, reason, password
+):
+    camera = write_y4m(classroom.photos.parent / photo, tmp_path / "camera.y4m")
+    page = study_page(browser_with_camera(camera), live_server, classroom, password)
+    learner = classroom.learner.id
+    failed = wait_for(lambda: events(learner, "check_failed"))
+    assert failed[0]["reason"] == reason and failed[0]["kind"] == "sign_in"
+    page.wait_for_selector("#state-badge[data-state=suspended]", timeout=15_000)
+    assert page.inner_text("#study-message") or page.inner_text("#check-message")
+    assert page.evaluate("document.getElementById('lesson-video').paused")
+    time.sleep(3)
+    assert credited(learner) == 0
+    assert events(learner, "check_passed") == []
