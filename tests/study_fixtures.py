@@ -1,5 +1,7 @@
-"""Study fixtures (a pytest plugin loaded by tests/conftest.py): a classroom to study in: an approved course with a real lesson video, an open class, an
-enrolled learner (real photo), a manual server clock, and a driver for the study API."""
+"""Study fixtures, a pytest plugin loaded by tests/conftest.py.
+
+A classroom to study in (an approved course with a real lesson video, an open class, an
+enrolled learner from a real photo), a manual server clock, and a driver for the study API."""
 
 from __future__ import annotations
 

@@ -7,9 +7,8 @@ The study domain calls :func:`face_engine`, :func:`active_template`, :func:`stor
 from __future__ import annotations
 
 import io
-import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -31,6 +30,12 @@ from skilltrace.faces.models import (
     FaceSnapshot,
     FaceTemplate,
 )
+from skilltrace.faces.runtime import (  # noqa: F401  (face_engine: part of this API)
+    engine_settings,
+    face_engine,
+    file_store,
+    template_directory,
+)
 from skilltrace.faces.storage import EncryptedFileStore
 from skilltrace.identity.models import ConsentRecord, Role, User, utcnow
 from skilltrace.state import LiveState
@@ -39,7 +44,7 @@ from skilltrace.traces.models import TraceEvent
 if TYPE_CHECKING:  # the engine (OpenCV, numpy) is imported on first use, not with the app
     import numpy as np
 
-    from skilltrace.faces.engine import EngineSettings, FaceAnalysis, FaceEngine
+    from skilltrace.faces.engine import FaceAnalysis, FaceEngine
 
 TEMPLATE_CONTEXT = b"face_enrollments.template"
 PHOTO_LABEL = b"faces.photo"
@@ -47,44 +52,6 @@ PHOTO_FOLDER = "faces"
 PHOTO_MAX_SIDE = 1024  # reference photos are kept re-encoded (no EXIF) at most this large
 STUDY_TIME_KIND = "stretch_credited"  # trace events the study domain writes for credited time
 SOURCES = ("upload", "camera", "cli", "demo")
-
-_ENGINE_KEY = "skilltrace.faces.engine"
-_DIRECTORY_KEY = "skilltrace.faces.directory"
-_engine_lock = threading.Lock()
-
-
-def engine_settings(config) -> EngineSettings:
-    """Engine settings with FACE_MATCH_THRESHOLD / FACE_DUPLICATE_THRESHOLD when non-zero."""
-    from skilltrace.faces.engine import EngineSettings
-
-    defaults = EngineSettings()
-    match = float(config.get("FACE_MATCH_THRESHOLD") or 0) or defaults.match_threshold
-    duplicate = float(config.get("FACE_DUPLICATE_THRESHOLD") or 0) or defaults.duplicate_threshold
-    return replace(
-        defaults,
-        match_threshold=match,
-        impostor_threshold=max(defaults.impostor_threshold, match),
-        duplicate_threshold=duplicate,
-    )
-
-
-def face_engine() -> FaceEngine:
-    """The app's one FaceEngine (its dlib models load on first use, once per process)."""
-    app = current_app._get_current_object()
-    engine = app.extensions.get(_ENGINE_KEY)
-    if engine is None:
-        with _engine_lock:
-            engine = app.extensions.get(_ENGINE_KEY)
-            if engine is None:
-                from skilltrace.faces.engine import FaceEngine
-
-                engine = app.extensions[_ENGINE_KEY] = FaceEngine(engine_settings(app.config))
-    return engine
-
-
-def template_directory() -> TemplateDirectory:
-    """The app's in-memory index of active templates."""
-    return current_app.extensions.setdefault(_DIRECTORY_KEY, TemplateDirectory())
 
 
 def reference_jpeg(rgb: np.ndarray) -> bytes:
@@ -186,6 +153,7 @@ class EnrollmentService:
         self.session.flush()
         if status == EnrollmentStatus.ACTIVE:
             self.activate(enrollment)
+            enrollment.decided_at = utcnow()  # decided by the rules, no one's decision
         else:
             matched_learner, matched_enrollment, gap = duplicate or (None, None, None)
             self.session.add(
@@ -352,12 +320,6 @@ class EnrollmentService:
 
 
 # -- wiring to the current app ------------------------------------------------------------
-def file_store() -> EncryptedFileStore:
-    return EncryptedFileStore(
-        current_app.config["MEDIA_ROOT"], current_app.extensions["skilltrace.cipher"]
-    )
-
-
 def enrollment_service() -> EnrollmentService:
     """The enrollment service wired to the current app."""
     from skilltrace.extensions import db

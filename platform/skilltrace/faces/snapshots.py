@@ -123,6 +123,6 @@ def _purged() -> DomainError:
 def snapshot_service() -> SnapshotService:
     """The snapshot service wired to the current app."""
     from skilltrace.extensions import db
-    from skilltrace.faces.services import file_store
+    from skilltrace.faces.runtime import file_store
 
     return SnapshotService(db.session, file_store())

@@ -8,7 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from skilltrace.errors import DomainError
 from skilltrace.faces.messages import face_error
-from skilltrace.faces.services import face_engine
+from skilltrace.faces.runtime import face_engine
 
 MULTIPART_SLACK = 64 * 1024  # room for the multipart envelope and other small fields
 

@@ -25,9 +25,25 @@ from skilltrace.web import role_required
 
 learner_only = role_required(Role.LEARNER)
 
-# Templates other domains add to the lesson page (study adds its supervised player here);
-# each is included with ``lesson``, ``class_``, ``course`` and ``access`` in its context.
+# Templates other domains add to the lesson page; each is included with ``lesson``,
+# ``class_``, ``course`` and ``access`` in its context.
 LESSON_PANELS: list[str] = []
+# The supervised player (study domain); when registered, lessons link there: only study
+# through it records learning hours.
+STUDY_PLAYER = "study.lesson_player"
+
+
+def study_player_url(lesson_id: int) -> str | None:
+    if STUDY_PLAYER in current_app.view_functions:
+        return url_for(STUDY_PLAYER, lesson_id=lesson_id)
+    return None
+
+
+def lesson_url(class_id: int, lesson_id: int) -> str:
+    """Where a lesson of a class is studied: the supervised player, else the plain page."""
+    return study_player_url(lesson_id) or url_for(
+        "courses.lesson", class_id=class_id, lesson_id=lesson_id
+    )
 
 
 def my_class(class_id: int) -> TrainingClass:
@@ -89,6 +105,7 @@ def class_lessons(class_id: int):
         course=class_.course,
         open_now=crediting_allowed(class_, today),
         passed=passed,
+        lesson_url=lesson_url,
     )
 
 
@@ -119,6 +136,7 @@ def lesson(class_id: int, lesson_id: int):
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
         panels=LESSON_PANELS,
+        study_url=study_player_url(access.lesson.id),
     )
 
 
