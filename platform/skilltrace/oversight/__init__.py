@@ -1,0 +1,17 @@
+"""Oversight: what regulators query about learners (ledger, face checks, trace)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from skilltrace.identity.models import Role
+    from skilltrace.oversight import api, views
+    from skilltrace.web import add_nav
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    add_nav((Role.REGULATOR, Role.ADMIN), "oversight.search", _l("Learners"))
