@@ -170,3 +170,24 @@ def test_removing_a_lesson_deletes_its_file_until_the_course_has_classes(
     assert first.retired_at is not None
     assert [lesson.title for lesson in used.lessons] == ["第2课"]
     assert used.status == "draft"  # removing a lesson is an edit of an approved course
+
+
+def test_the_page_upload_checks_csrf_and_the_limit(
+    stored_media, app, course, staff_client, videos, monkeypatch
+):
+    url = f"/provider/courses/{course.id}/lessons?lang=en"
+    video = {"video": (io.BytesIO(videos["webm"]), "a.webm")}
+    response = staff_client.post(
+        url, data={"csrf_token": "forged", **video}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    monkeypatch.setitem(app.config, "COURSE_VIDEO_MAX_BYTES", 1000)
+    response = staff_client.post(
+        url,
+        data={"csrf_token": staff_client.token, "video": (io.BytesIO(videos["webm"]), "a.webm")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "larger than the upload limit" in page
+    assert lesson_count() == 0 and stored_media() == []

@@ -23,8 +23,8 @@ CLASS_STATUSES = {
     "rejected": _l("Rejected"),
 }
 ACTIONS = {
-    "create": _l("Created"),
-    "open": _l("Opened"),
+    "create": _l("Course created"),
+    "open": _l("Class opened"),
     "submit": _l("Submitted"),
     "withdraw": _l("Withdrawn"),
     "revise": _l("Reopened for editing"),

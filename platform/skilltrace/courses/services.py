@@ -236,37 +236,26 @@ class CourseService:
         """A regulator in scope approves or rejects (with a comment) a submitted course."""
         return self._step(course, user, "approve" if approve else "reject", comment)
 
-    def _check(self, course: Course, action: str, user: User) -> str:
+    def _check(self, course: Course, action: str, user: User, comment: str = "") -> str:
+        """The status ``action`` leads to, or a DomainError from the transition table."""
         try:
             return rules.course_transition(
-                course.status, action, actor_of(user), owner_of(course.provider)
-            )
-        except rules.RuleError as err:
-            raise from_rule(err) from None
-
-    def _step(self, course: Course, user: User, action: str, comment: str) -> Course:
-        comment = (comment or "").strip()
-        try:
-            to = rules.course_transition(
                 course.status, action, actor_of(user), owner_of(course.provider), comment
             )
         except rules.RuleError as err:
             raise from_rule(err, "comment" if err.code == "comment_required" else None) from None
+
+    def _move(self, course: Course, user: User, action: str, comment: str) -> None:
+        """Apply and record one transition (not committed)."""
+        to = self._check(course, action, user, comment)
         self._record(course, user, action, course.status, to, comment)
         course.status = to
         course.updated_at = utcnow()
+
+    def _step(self, course: Course, user: User, action: str, comment: str) -> Course:
+        self._move(course, user, action, (comment or "").strip())
         db.session.commit()
         return course
-
-    def _move(self, course: Course, user: User, action: str, comment: str) -> None:
-        try:
-            to = rules.course_transition(
-                course.status, action, actor_of(user), owner_of(course.provider), comment
-            )
-        except rules.RuleError as err:
-            raise from_rule(err) from None
-        self._record(course, user, action, course.status, to, comment)
-        course.status = to
 
     @staticmethod
     def _record(course, user, action, from_status, to_status, comment) -> None:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from skilltrace.courses.classes import class_service, local_today, seats_taken
@@ -14,6 +15,7 @@ from skilltrace.courses.forms import ClassForm, CourseForm, LessonForm, Question
 from skilltrace.courses.messages import refuse
 from skilltrace.courses.models import Course, Lesson, QuizQuestion, TrainingClass
 from skilltrace.courses.roster import roster_importer
+from skilltrace.courses.rules import required_seconds
 from skilltrace.courses.services import CourseData, course_service, is_staff_of
 from skilltrace.courses.views import bp, form_error, get_or_404
 from skilltrace.errors import DomainError
@@ -89,7 +91,7 @@ def edit_course(course_id: int):
         course=course,
         form=form,
         lesson_form=LessonForm(formdata=None),
-        needed_s=course.required_tenths * minutes * 6,
+        needed_s=required_seconds(course.required_tenths, minutes),
         max_bytes=current_app.config["COURSE_VIDEO_MAX_BYTES"],
     )
 
@@ -100,27 +102,28 @@ def edit_course(course_id: int):
 def upload_lesson(course_id: int):
     """Upload fallback without JavaScript (the page's script uses the API with progress)."""
     course = own(Course, course_id)
+    back = redirect(url_for("courses.edit_course", course_id=course.id))
     request.max_content_length = current_app.config["COURSE_VIDEO_MAX_BYTES"]
     try:
-        try:
-            validate_csrf(request.form.get("csrf_token", ""))
-        except RequestEntityTooLarge:
-            raise
-        except Exception:
-            abort(400)
-        video = request.files.get("video")
+        token, video = request.form.get("csrf_token", ""), request.files.get("video")
+    except RequestEntityTooLarge:
+        flash(_("The video is larger than the upload limit."), "error")
+        return back
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        abort(400)
+    try:
         if video is None or not video.filename:
             raise refuse("video_missing", field="video")
         lesson = course_service().add_lesson(
             current_user, course, request.form.get("title", ""), video.stream, video.filename
         )
-    except RequestEntityTooLarge:
-        flash(_("The video is larger than the upload limit."), "error")
     except DomainError as err:
         form_error(None, err)
     else:
         flash(_("Lesson “%(title)s” is uploaded.", title=lesson.title), "success")
-    return redirect(url_for("courses.edit_course", course_id=course.id))
+    return back
 
 
 @bp.post("/provider/lessons/<int:lesson_id>/move")
