@@ -74,7 +74,7 @@ def test_the_same_face_on_another_account_is_held_for_review(app, make_user, log
             (regulator.id, "enrollment_photo", first.id),
         ]
     )
-    assert review_service().open_count() == 1
+    assert review_service().open_count(regulator) == 1
     assert "/faces/review" in reviewer.get("/regulator/").get_data(as_text=True)
 
     # approve: the second account's template becomes active
@@ -216,3 +216,22 @@ def test_learner_face_page_and_access_log(app, make_user, login, shared_faces):
     log_page = reviewer.get("/faces/access-log").get_data(as_text=True)
     assert regulator.name in log_page and learner.name in log_page
     assert reviewer.get(f"/faces/learners/{regulator.id}").status_code == 404
+
+
+def test_city_regulators_review_only_learners_in_their_city(app, make_user, login, shared_faces):
+    enrolled(app, make_user, login, shared_faces, "obama/obama.jpg")
+    enrolled(app, make_user, login, shared_faces, "obama/obama2.jpg")
+    case = db.session.scalar(select(FaceReviewCase))
+    # neither learner is in a class of a Baoji provider
+    city = make_user("regulator", scope="6103")
+    client = app.test_client()
+    login(client, city)
+    assert review_service().open_count(city) == 0
+    assert f"/faces/photos/{case.enrollment_id}" not in client.get("/faces/review").get_data(
+        as_text=True
+    )
+    assert client.get(f"/faces/photos/{case.enrollment_id}").status_code == 403
+    assert decide(client, case.id, "approve").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FaceReviewCase, case.id).status == "open"
+    assert db.session.scalar(select(func.count()).select_from(FaceAccessLog)) == 0

@@ -45,7 +45,7 @@ def _enrollment_state(user):
     return enrollment_service().state_of(user.id)
 
 
-def _open_case_count() -> int:
+def _open_case_count(regulator) -> int:
     from skilltrace.faces.review import review_service
 
-    return review_service().open_count()
+    return review_service().open_count(regulator)

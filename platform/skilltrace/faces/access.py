@@ -1,4 +1,9 @@
-"""Who may see face pictures, and the log every read of one leaves."""
+"""Who may see face pictures, and the log every read of one leaves.
+
+A learner sees their own pictures. A province-wide regulator sees every learner's; a city
+regulator those of learners in a class of a provider in their city (the scope rule of the
+oversight pages). Nobody else does, admins included.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,31 @@ from sqlalchemy.orm import Session
 from skilltrace.errors import DomainError
 from skilltrace.faces.models import FaceAccessLog
 from skilltrace.identity.models import Role, User
-
-# Regulators decide reviews and audit checks; a learner may see their own pictures.
-READER_ROLES = (Role.REGULATOR,)
+from skilltrace.regions import SHAANXI
 
 
-def check_reader(reader: User | None, learner_id: int) -> None:
-    """Refuse (403) a reader who is neither a regulator nor the learner pictured."""
+def covers(session: Session, reader: User | None, learner_id: int) -> bool:
+    """Whether ``reader`` may see the face data of learner ``learner_id``."""
+    if reader is None or not reader.is_authenticated:
+        return False
+    if reader.role == Role.LEARNER:
+        return reader.id == learner_id
+    if reader.role != Role.REGULATOR:
+        return False
+    if reader.region_scope == SHAANXI:
+        return True
+    from skilltrace.oversight.services import may_view  # one scope rule for all pages
+
+    learner = session.get(User, learner_id)
+    return learner is not None and may_view(reader, learner)
+
+
+def check_reader(session: Session, reader: User | None, learner_id: int) -> None:
+    """Refuse (401/403) a reader who may not see this learner's face data."""
     if reader is None or not reader.is_authenticated:
         raise DomainError("unauthenticated", _l("Log in first."), status=401)
-    if reader.role in READER_ROLES:
-        return
-    if reader.role == Role.LEARNER and reader.id == learner_id:
-        return
-    raise DomainError("forbidden", _l("You are not allowed to do this."), status=403)
+    if not covers(session, reader, learner_id):
+        raise DomainError("forbidden", _l("You are not allowed to do this."), status=403)
 
 
 def log_read(
@@ -47,8 +63,12 @@ def log_read(
     return entry
 
 
-def recent_reads(session: Session, limit: int = 200) -> list[FaceAccessLog]:
-    """The latest reads of face pictures, newest first."""
-    return list(
-        session.scalars(select(FaceAccessLog).order_by(FaceAccessLog.id.desc()).limit(limit))
-    )
+def recent_reads(session: Session, reader: User, limit: int = 200) -> list[FaceAccessLog]:
+    """The latest reads of face pictures ``reader`` may see, newest first."""
+    rows = session.scalars(select(FaceAccessLog).order_by(FaceAccessLog.id.desc()).limit(limit))
+    seen: dict[int, bool] = {}
+    return [
+        row
+        for row in rows
+        if seen.setdefault(row.learner_id, covers(session, reader, row.learner_id))
+    ]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from skilltrace.errors import DomainError
-from skilltrace.faces.access import check_reader, log_read
+from skilltrace.faces.access import check_reader, covers, log_read
 from skilltrace.faces.models import (
     CaseKind,
     CaseStatus,
@@ -18,6 +18,7 @@ from skilltrace.faces.models import (
 )
 from skilltrace.faces.services import EnrollmentService
 from skilltrace.identity.models import Role, User, utcnow
+from skilltrace.regions import SHAANXI
 
 NOTE_MAX = 500
 
@@ -29,32 +30,38 @@ class ReviewService:
         self.session = session
         self.enrollments = enrollments
 
-    def open_cases(self) -> list[FaceReviewCase]:
-        """Open cases, oldest first."""
-        return list(
-            self.session.scalars(
-                select(FaceReviewCase)
-                .where(FaceReviewCase.status == CaseStatus.OPEN)
-                .order_by(FaceReviewCase.id)
-            )
-        )
-
-    def open_count(self) -> int:
-        return self.session.scalar(
-            select(func.count())
-            .select_from(FaceReviewCase)
+    def open_cases(self, regulator: User) -> list[FaceReviewCase]:
+        """Open cases of learners in the regulator's scope, oldest first."""
+        cases = self.session.scalars(
+            select(FaceReviewCase)
             .where(FaceReviewCase.status == CaseStatus.OPEN)
+            .order_by(FaceReviewCase.id)
         )
+        return [case for case in cases if self._covers(regulator, case)]
 
-    def recent_decisions(self, limit: int = 20) -> list[FaceReviewCase]:
-        """The latest decided cases, newest first."""
-        return list(
-            self.session.scalars(
-                select(FaceReviewCase)
-                .where(FaceReviewCase.status != CaseStatus.OPEN)
-                .order_by(FaceReviewCase.decided_at.desc(), FaceReviewCase.id.desc())
-                .limit(limit)
+    def open_count(self, regulator: User) -> int:
+        """How many open cases the regulator can decide."""
+        if regulator.region_scope == SHAANXI:
+            return self.session.scalar(
+                select(func.count())
+                .select_from(FaceReviewCase)
+                .where(FaceReviewCase.status == CaseStatus.OPEN)
             )
+        return len(self.open_cases(regulator))
+
+    def recent_decisions(self, regulator: User, limit: int = 20) -> list[FaceReviewCase]:
+        """The latest decided cases in the regulator's scope, newest first."""
+        cases = self.session.scalars(
+            select(FaceReviewCase)
+            .where(FaceReviewCase.status != CaseStatus.OPEN)
+            .order_by(FaceReviewCase.decided_at.desc(), FaceReviewCase.id.desc())
+            .limit(limit)
+        )
+        return [case for case in cases if self._covers(regulator, case)]
+
+    def _covers(self, regulator: User, case: FaceReviewCase) -> bool:
+        return regulator.role == Role.REGULATOR and covers(
+            self.session, regulator, case.enrollment.learner_id
         )
 
     def decide(
@@ -71,7 +78,7 @@ class ReviewService:
         note = (note or "").strip()[:NOTE_MAX] or None
         with self.enrollments.locked():
             case = self.session.get(FaceReviewCase, case_id, with_for_update=True)
-            if case is None:
+            if case is None or not self._covers(regulator, case):
                 raise DomainError("not_found", _l("No such review case."), status=404)
             if case.status != CaseStatus.OPEN:
                 raise DomainError(
@@ -110,7 +117,8 @@ class ReviewService:
         enrollment = self.session.get(FaceEnrollment, enrollment_id)
         if enrollment is None:
             raise DomainError("not_found", _l("No such face picture."), status=404)
-        check_reader(reader, enrollment.learner_id)
+        if not self._may_see_photo(reader, enrollment):
+            check_reader(self.session, reader, enrollment.learner_id)
         try:
             data = self.enrollments.photo(enrollment)
         except FileNotFoundError:
@@ -126,6 +134,18 @@ class ReviewService:
         )
         self.session.commit()
         return data
+
+    def _may_see_photo(self, reader: User, enrollment: FaceEnrollment) -> bool:
+        """A regulator deciding a case sees both of its photos, the other account's too."""
+        if reader.role != Role.REGULATOR:
+            return False
+        cases = self.session.scalars(
+            select(FaceReviewCase).where(
+                (FaceReviewCase.enrollment_id == enrollment.id)
+                | (FaceReviewCase.matched_enrollment_id == enrollment.id)
+            )
+        )
+        return any(self._covers(reader, case) for case in cases)
 
 
 def review_service() -> ReviewService:

@@ -63,7 +63,7 @@ class SnapshotService:
         snapshot = self.session.get(FaceSnapshot, snapshot_id)
         if snapshot is None:
             raise DomainError("not_found", _l("No such face picture."), status=404)
-        check_reader(reader, snapshot.learner_id)
+        check_reader(self.session, reader, snapshot.learner_id)
         if snapshot.file_path is None:
             raise _purged()
         try:

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
-from skilltrace.faces.access import recent_reads
+from skilltrace.faces.access import covers, recent_reads
 from skilltrace.faces.forms import DecisionForm, UploadForm
 from skilltrace.faces.messages import (
     CASE_KIND_LABELS,
@@ -64,8 +64,8 @@ def review():
     service = review_service()
     return render_template(
         "faces/review.html",
-        cases=service.open_cases(),
-        decided=service.recent_decisions(),
+        cases=service.open_cases(current_user),
+        decided=service.recent_decisions(current_user),
         form=DecisionForm(),
         kind_labels=CASE_KIND_LABELS,
         status_labels=STATUS_LABELS,
@@ -100,7 +100,11 @@ def decide(case_id: int):
 @role_required(Role.REGULATOR)
 def learner_faces(learner_id: int):
     learner = db.session.get(User, learner_id)
-    if learner is None or learner.role != Role.LEARNER:
+    if (
+        learner is None
+        or learner.role != Role.LEARNER
+        or not covers(db.session, current_user, learner_id)
+    ):
         abort(404)
     return render_template(
         "faces/learner.html",
@@ -115,7 +119,7 @@ def learner_faces(learner_id: int):
 @bp.get("/access-log")
 @role_required(Role.REGULATOR)
 def access_log():
-    return render_template("faces/access_log.html", reads=recent_reads(db.session))
+    return render_template("faces/access_log.html", reads=recent_reads(db.session, current_user))
 
 
 @bp.get("/photos/<int:enrollment_id>")
