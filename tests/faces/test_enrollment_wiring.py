@@ -11,7 +11,7 @@ from flask_babel import force_locale
 
 from skilltrace.faces.engine import EngineSettings
 from skilltrace.faces.errors import MESSAGES
-from skilltrace.faces.index import TemplateDirectory
+from skilltrace.faces.index import CHANGE_KEY, TemplateDirectory
 from skilltrace.faces.messages import ENGINE_MESSAGES
 from skilltrace.faces.services import (
     EnrollmentService,
@@ -94,18 +94,34 @@ def test_each_process_sees_templates_enrolled_by_the_others(app, make_user, shar
     second = make_user("learner")
     held = there.enroll(second, photo(shared_faces, "obama/obama2.jpg"))
     assert held.status == "duplicate_identity_review"
-    # it enrolls someone new; this worker's index is stale and must be rebuilt before use
+    assert there.directory.rebuilds == 1
+    # it enrolls someone new; this worker's index is behind and catches up on that learner
     third = make_user("learner")
     assert there.enroll(third, photo(shared_faces, "biden/biden.jpg")).status == "active"
-    rebuilds = here.directory.rebuilds
+    rebuilds, catch_ups = here.directory.rebuilds, here.directory.catch_ups
     fourth = make_user("learner")
     assert here.enroll(fourth, photo(shared_faces, "biden/biden2.jpg")).status == (
         "duplicate_identity_review"
     )
-    assert here.directory.rebuilds == rebuilds + 1
-    # its own change is applied in place: no rebuild for the next search
+    assert (here.directory.rebuilds, here.directory.catch_ups) == (rebuilds, catch_ups + 1)
+    # its own change is applied in place: no reload at all for the next search
     fifth = make_user("learner")
     assert here.enroll(fifth, photo(shared_faces, "rose_leslie/img1.jpg")).status == "active"
     sixth = make_user("learner")
     assert here.enroll(sixth, photo(shared_faces, "kit_harington/john1.jpeg")).status == "active"
-    assert here.directory.rebuilds == rebuilds + 1
+    assert (here.directory.rebuilds, here.directory.catch_ups) == (rebuilds, catch_ups + 1)
+    # when the records of the changes it missed are gone, the index is rebuilt from the database
+    current_state().delete_prefix(CHANGE_KEY)
+    assert set(there.template_index().ids) == {first.id, third.id, fifth.id, sixth.id}
+    assert there.directory.rebuilds == 2
+
+
+def test_a_learners_new_template_replaces_the_old_one_everywhere(app, make_user, shared_faces):
+    here, there = enrollment_service(), other_process()
+    learner = make_user("learner")
+    here.enroll(learner, photo(shared_faces, "obama/obama.jpg"))
+    assert set(there.template_index().ids) == {learner.id}
+    here.enroll(learner, photo(shared_faces, "rose_leslie/img2.jpg"))  # no study time yet
+    index = there.template_index()
+    assert index.ids == [learner.id] and there.directory.catch_ups == 1
+    assert (index.vector(learner.id) == here.active_template(learner.id)).all()

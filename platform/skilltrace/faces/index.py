@@ -1,10 +1,10 @@
 """The process-memory index of every active face template, kept in step across processes.
 
 Each process holds one :class:`~skilltrace.faces.search.TemplateIndex` (learner id -> active
-template). A counter in the live-state store is bumped after every committed change to the
-active templates; a process whose index was built at another counter value rebuilds it from
-the database before searching. A process applies its own changes in place when no other
-process changed anything in between.
+template). After every committed change to the active templates, a counter in the live-state
+store is bumped and the learner changed is recorded under the new counter value. A process
+whose index is behind reloads just the learners changed since (from the database), or the whole
+index when it is far behind or the record is gone. Its own changes are applied in place.
 """
 
 from __future__ import annotations
@@ -22,49 +22,78 @@ if TYPE_CHECKING:
     from skilltrace.faces.search import TemplateIndex
 
 VERSION_KEY = "faces:templates:version"
+CHANGE_KEY = "faces:templates:change:"  # + version -> id of the learner changed
+CHANGE_TTL_S = 7 * 24 * 3600
+MAX_CATCH_UP = 1000  # further behind than this: rebuild instead of replaying changes
 
-Loader = Callable[[], Iterable[tuple[int, object]]]
+LoadAll = Callable[[], Iterable[tuple[int, object]]]
+LoadSome = Callable[[set[int]], dict[int, object]]  # learner id -> template, None if gone
 
 
 class TemplateDirectory:
-    """A lazily built, version-checked ``TemplateIndex`` of active templates."""
+    """A lazily built ``TemplateIndex`` of active templates, kept current by the counter."""
 
     def __init__(self) -> None:
         self._index: TemplateIndex | None = None
-        self._version: str | None = None
+        self._version = -1
         self._lock = threading.Lock()
         self.rebuilds = 0
+        self.catch_ups = 0
 
-    def index(self, state: LiveState, load: Loader) -> TemplateIndex:
-        """The index, rebuilt with ``load()`` when the shared counter moved since it was built."""
+    def index(self, state: LiveState, load_all: LoadAll, load_some: LoadSome) -> TemplateIndex:
+        """The index, brought up to the shared counter (read before loading, so data loaded
+        is never older than the version it is labelled with)."""
         from skilltrace.faces.search import TemplateIndex
 
-        current = state.get(VERSION_KEY) or "0"  # read before loading: never label stale data
+        current = int(state.get(VERSION_KEY) or 0)
         with self._lock:
-            if self._index is None or self._version != current:
-                self._index = TemplateIndex.from_items(load())
-                self._version = current
-                self.rebuilds += 1
+            if self._index is not None and self._version == current:
+                return self._index
+            if self._index is not None and self._version < current <= self._version + MAX_CATCH_UP:
+                learners = _changed_learners(state, self._version, current)
+                if learners is not None:
+                    for learner_id, vector in load_some(learners).items():
+                        self._apply(learner_id, vector)
+                    self._version = current
+                    self.catch_ups += 1
+                    return self._index
+            self._index = TemplateIndex.from_items(load_all())
+            self._version = current
+            self.rebuilds += 1
             return self._index
 
     def changed(self, state: LiveState, learner_id: int, vector=None) -> None:
         """Record a committed change: ``vector`` is the learner's new template, None if gone."""
         new = state.incr(VERSION_KEY)
+        state.set(f"{CHANGE_KEY}{new}", str(learner_id), ttl=CHANGE_TTL_S)
         with self._lock:
-            if self._index is not None and self._version == str(new - 1):
-                if vector is None:
-                    self._index.remove(learner_id)
-                else:
-                    self._index.replace(learner_id, vector)
-                self._version = str(new)
-            else:
-                self._index = None  # someone else changed it too: rebuild on next use
+            if self._index is not None and self._version == new - 1:
+                self._apply(learner_id, vector)
+                self._version = new
+            # otherwise another process changed something too: the next index() catches up
 
     def forget(self) -> None:
         """Drop the in-memory index (the next search rebuilds it)."""
         with self._lock:
             self._index = None
-            self._version = None
+            self._version = -1
+
+    def _apply(self, learner_id: int, vector) -> None:
+        if vector is None:
+            self._index.remove(learner_id)
+        else:
+            self._index.replace(learner_id, vector)
+
+
+def _changed_learners(state: LiveState, since: int, until: int) -> set[int] | None:
+    """Learners changed in versions ``since+1 .. until``; None if any record is missing."""
+    learners = set()
+    for version in range(since + 1, until + 1):
+        value = state.get(f"{CHANGE_KEY}{version}")
+        if value is None:
+            return None
+        learners.add(int(value))
+    return learners
 
 
 LOCK_KEY = "faces:templates:lock"

@@ -105,9 +105,13 @@ class ReviewService:
             case.note = note
             self.session.commit()
             if approve:
-                self.enrollments.directory.changed(
-                    self.enrollments.state, enrollment.learner_id, template
-                )
+                try:
+                    self.enrollments.directory.changed(
+                        self.enrollments.state, enrollment.learner_id, template
+                    )
+                except BaseException:
+                    self.enrollments.directory.forget()
+                    raise
         return case
 
     def enrollment_photo(

@@ -111,18 +111,27 @@ class EnrollmentService:
         self._check_consent(learner)
         self._check_no_open_case(learner.id)
         rgb, analysis = self._analyze(image)
+        self.template_index()  # catch up before taking the lock, which then only waits briefly
         photo_path = self.store.put(PHOTO_FOLDER, reference_jpeg(rgb), PHOTO_LABEL)
+        committed = False
         try:
             with self.locked():
                 self._check_no_open_case(learner.id)
                 enrollment = self._record(learner, analysis, photo_path, source)
+                committed = True
+                if enrollment.status == EnrollmentStatus.ACTIVE:
+                    self.directory.changed(self.state, learner.id, analysis.encoding)
         except BaseException:
-            self.session.rollback()
-            self.store.delete(photo_path)
+            if committed:  # the counter could not be bumped: at least rebuild here
+                self.directory.forget()
+            else:
+                self.session.rollback()
+                self.store.delete(photo_path)
             raise
         return enrollment
 
     def _record(self, learner, analysis: FaceAnalysis, photo_path: str, source: str):
+        """Write the enrollment (and its case when held) and commit."""
         from skilltrace.faces.vectors import pack_encoding
 
         encoding = analysis.encoding
@@ -168,8 +177,6 @@ class EnrollmentService:
                 )
             )
         self.session.commit()
-        if status == EnrollmentStatus.ACTIVE:
-            self.directory.changed(self.state, learner.id, encoding)
         return enrollment
 
     def activate(self, enrollment: FaceEnrollment) -> None:
@@ -250,7 +257,7 @@ class EnrollmentService:
     def nearest_other(self, encoding, learner_id: int) -> tuple[int, int, float] | None:
         """(learner id, enrollment id, distance) of the closest other account's template
         within the duplicate threshold, or None."""
-        index = self.directory.index(self.state, self._load_templates)
+        index = self.template_index()
         found = index.within(
             encoding, self.engine.settings.duplicate_threshold, exclude_id=learner_id
         )
@@ -260,14 +267,23 @@ class EnrollmentService:
         template = self.session.get(FaceTemplate, other)
         return other, template.enrollment_id if template else None, round(gap, 4)
 
-    def _load_templates(self):
-        rows = self.session.execute(
-            select(FaceTemplate.learner_id, FaceEnrollment.template_encrypted).join(
-                FaceEnrollment, FaceEnrollment.id == FaceTemplate.enrollment_id
-            )
+    def template_index(self):
+        """This process's index of every active template, brought up to date."""
+        return self.directory.index(self.state, self._load_templates, self._load_some)
+
+    def _active_blobs(self):
+        return select(FaceTemplate.learner_id, FaceEnrollment.template_encrypted).join(
+            FaceEnrollment, FaceEnrollment.id == FaceTemplate.enrollment_id
         )
-        for learner_id, blob in rows:
+
+    def _load_templates(self):
+        for learner_id, blob in self.session.execute(self._active_blobs()):
             yield learner_id, self.decrypt_template(blob)
+
+    def _load_some(self, learner_ids: set[int]) -> dict:
+        query = self._active_blobs().where(FaceTemplate.learner_id.in_(learner_ids))
+        found = {lid: self.decrypt_template(blob) for lid, blob in self.session.execute(query)}
+        return {lid: found.get(lid) for lid in learner_ids}
 
     def decrypt_template(self, blob: bytes) -> np.ndarray:
         """The 128-d template stored encrypted in ``blob``."""
