@@ -35,8 +35,13 @@ def test_genuine_frames_with_slight_motion_pass(
 ):
     verdict = engine.verify_burst(obama_template, burst(make_frame, faces_dir, source))
     assert (verdict.passed, verdict.reason, verdict.matches) == (True, None, 3)
-    assert all(d is not None and d <= engine.settings.match_threshold for d in verdict.distances)
-    assert all(frame.thumbnail and frame.box for frame in verdict.frames)
+    encoded, tracked = verdict.frames[:2], verdict.frames[2]
+    assert all(
+        f.distance is not None and f.distance <= engine.settings.match_threshold for f in encoded
+    )
+    assert all(frame.thumbnail and frame.box for frame in encoded)
+    # the third frame shows the same face where it was: counted without a second encoding
+    assert tracked.tracked and tracked.box and tracked.distance is None
 
 
 def test_identical_bytes_are_replayed(engine, obama_template, make_frame, faces_dir):
@@ -178,3 +183,30 @@ def test_replayed_indexes_skip_undecodable_frames():
     assert replayed_indexes([b"x", b"y", b"z"], [still, None, still + 1], 5.0) == {2}
     assert replayed_indexes([b"x", b"y"], [still, moved], 5.0) == set()
     assert replayed_indexes([b"same", b"same"], [None, None], 5.0) == {1}
+
+
+def test_a_different_face_after_two_matches_is_still_encoded(
+    engine, obama_template, make_frame, faces_dir
+):
+    """Tracking only spares the encoding of the same face in the same place."""
+    genuine = burst(make_frame, faces_dir, "people/obama/obama1.jpg")[:2]
+    stranger = make_frame(faces_dir / "people/biden/biden2.jpg", 0, 0, 9)
+    verdict = engine.verify_burst(obama_template, [*genuine, stranger])
+    third = verdict.frames[2]
+    assert not third.tracked  # same seat, but not the same face: it is encoded
+    assert (verdict.passed, verdict.reason) == (False, "impostor")
+    assert third.distance is not None and third.distance > engine.settings.impostor_threshold
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ((0, 0, 10, 10), (0, 0, 10, 10), 1.0),
+        ((0, 0, 10, 10), (5, 0, 15, 10), 1 / 3),
+        ((0, 0, 10, 10), (10, 10, 20, 20), 0.0),
+    ],
+)
+def test_box_iou(a, b, expected):
+    from skilltrace.faces.engine import box_iou
+
+    assert box_iou(a, b) == pytest.approx(expected)

@@ -18,7 +18,8 @@ class FrameCheck:
     ``replayed_frames`` (copy of an earlier frame), ``no_face``, ``multiple_faces``,
     ``no_match`` (a face between the match and impostor thresholds) or ``impostor``.
     ``distance`` is set whenever a single face was encoded. ``thumbnail`` is a small JPEG of
-    the (largest) face for review, when a face was found.
+    the (largest) face for review, when a face was found. ``tracked`` frames were not encoded:
+    their one face is where an already matched face was (see ``FaceEngine.verify_burst``).
     """
 
     index: int
@@ -27,6 +28,7 @@ class FrameCheck:
     face_count: int | None = None
     box: Box | None = None
     thumbnail: bytes | None = None
+    tracked: bool = False
 
     @property
     def matched(self) -> bool:

@@ -87,15 +87,12 @@ def answer_check(
             )
         template = c.template_of(learner.id)
         if service.live.frames_seen_before(learner.id, frames):
-            reason, distances, passed, thumbnail = (
-                "replayed_frames",
-                [None] * len(frames),
-                False,
-                None,
-            )
+            reason, passed, thumbnail = "replayed_frames", False, None
+            distances, tracked = [None] * len(frames), []
         else:
             verdict = c.verify_burst(template, frames)
             reason, distances, passed = verdict.reason, verdict.distances, verdict.passed
+            tracked = [frame.index for frame in verdict.frames if frame.tracked]
             thumbnail = next((f.thumbnail for f in verdict.frames if f.thumbnail), None)
         service.live.remember_frames(learner.id, frames)
         check.tries += 1
@@ -104,7 +101,7 @@ def answer_check(
             check.snapshot_id = c.store_snapshot(learner.id, thumbnail).id
         next_check = None
         if passed:
-            _pass(service, session, live, check, distances, now)
+            _pass(service, session, live, check, distances, tracked, now)
         else:
             next_check = _fail(service, session, live, check, reason, distances, now)
         service.live.save(session.id, live)
@@ -124,14 +121,20 @@ def _refuse(service, session, check, code, now) -> None:
     service.c.db.commit()
 
 
-def _pass(service, session, live, check, distances, now) -> None:
+def _pass(service, session, live, check, distances, tracked, now) -> None:
     c = service.c
     check.status, check.decided_at, check.reason = CheckStatus.PASSED, now, None
     live.nonce = None
     c.trace.append(
         session.learner_id,
         "check_passed",
-        {"check_id": check.id, "kind": check.kind, "distances": distances, "tries": check.tries},
+        {
+            "check_id": check.id,
+            "kind": check.kind,
+            "distances": distances,
+            "tracked": tracked,
+            "tries": check.tries,
+        },
         session_id=session.id,
         at=now,
     )
