@@ -54,3 +54,10 @@ def test_placeholders_survive_translation():
             assert set(re.findall(r"%\(\w+\)s", m.id)) == set(re.findall(r"%\(\w+\)s", m.string)), (
                 m.id
             )
+
+
+def test_the_catalogue_compiles():
+    """A fuzzy header makes pybabel skip the whole catalogue (the UI would fall back to English)."""
+    with CATALOGUE.open("rb") as f:
+        catalogue = read_po(f, locale="zh")
+    assert not catalogue.fuzzy
