@@ -200,11 +200,21 @@ def submit_course(course_id: int):
 @responses({200: "Approved", 403: "Outside your scope", 409: "Not awaiting approval"})
 def approve_course(course_id: int):
     """Approve a submitted course (regulator whose scope covers the provider's city)."""
-    comment = (request.get_json(silent=True) or {}).get("comment") or ""
-    course = course_service().decide(
-        g.api_user, _course(course_id, False), True, str(comment)[:2000]
-    )
+    course = course_service().decide(g.api_user, _course(course_id, False), True, _comment())
     return {"course": course_json(course)}
+
+
+def _comment() -> str:
+    """The optional ``comment`` of an approval: no body, or a JSON object."""
+    if not request.get_data(cache=True):
+        return ""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError("malformed_json", _l("The body must be a JSON object."), status=400)
+    comment = body.get("comment", "")
+    if not isinstance(comment, str):
+        raise DomainError("field_type", _l("This field has the wrong type."), field="comment")
+    return comment[:2000]
 
 
 @bp.post("/courses/<int:course_id>/reject")
@@ -261,8 +271,7 @@ def join_class(class_id: int, body: dict):
 @responses({200: "Approved", 403: "Outside your scope", 409: "Not awaiting approval or started"})
 def approve_class(class_id: int):
     """Approve a class before its start date (开班备案)."""
-    comment = (request.get_json(silent=True) or {}).get("comment") or ""
-    class_ = class_service().decide(g.api_user, _class(class_id, False), True, str(comment)[:2000])
+    class_ = class_service().decide(g.api_user, _class(class_id, False), True, _comment())
     return {"class": class_json(class_)}
 
 
