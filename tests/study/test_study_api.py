@@ -262,6 +262,9 @@ def test_heartbeats_of_another_learners_session_are_not_found(study, make_user, 
         {"position": "x", "playing": True, "playback_rate": 1, "visible": True},
         {"playing": True, "playback_rate": 1, "visible": True},
         {"position": 1e400, "playing": True, "playback_rate": 1, "visible": True},
+        {"position": -5, "playing": True, "playback_rate": 1, "visible": True},
+        {"position": 5, "playing": True, "playback_rate": -1, "visible": True},
+        {"position": 5, "playing": "yes", "playback_rate": 1, "visible": True},
     ],
 )
 def test_malformed_heartbeats_get_a_clear_error(study, body):
@@ -269,3 +272,19 @@ def test_malformed_heartbeats_get_a_clear_error(study, body):
     response = study.post(f"/api/v1/study/sessions/{study.session_id}/heartbeats", json=body)
     assert response.status_code in (400, 422)
     assert response.get_json()["error"]["code"]
+
+
+def test_suspending_the_provider_stops_crediting(study, app):
+    from skilltrace.identity.models import ProviderStatus
+
+    study.signed_in()
+    study.beat(15)
+    provider = study.room.class_.provider
+    provider.status = ProviderStatus.SUSPENDED
+    db.session.commit()
+    stopped = study.beat(15)
+    assert stopped.status_code == 403
+    assert stopped.get_json()["error"]["code"] == "provider_suspended"
+    assert credited(study.room.learner.id) == 0
+    ended = trace_data(study.room.learner.id, "session_ended")
+    assert ended[-1]["reason"] == "not_allowed"

@@ -73,10 +73,9 @@ def session_json(service, session, live) -> dict:
     }
 
 
-def _finite(body: dict, *names: str) -> None:
-    for name in names:
-        if not math.isfinite(body[name]):
-            raise DomainError("field_type", _l("This field has the wrong type."), field=name)
+def _in_range(body: dict, name: str, low: float, high: float) -> None:
+    if not (math.isfinite(body[name]) and low <= body[name] <= high):
+        raise DomainError("field_range", _l("This value is out of range."), field=name)
 
 
 @bp.post("/study/sessions")
@@ -111,7 +110,8 @@ def start_session(body: dict):
 @responses({200: "State, credited seconds and the open check, if any", 409: "Session ended"})
 def heartbeat(session_id: int, body: dict):
     """Report the player's state; the answer may carry a face check to answer now."""
-    _finite(body, "position", "playback_rate")
+    _in_range(body, "position", 0, 24 * 3600)
+    _in_range(body, "playback_rate", 0, 16)
     service = study_service()
     beat = {k: body[k] for k in ("position", "playing", "playback_rate", "visible")}
     session, check, live = service.heartbeat(g.api_user, session_id, beat)

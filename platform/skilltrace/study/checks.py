@@ -55,6 +55,7 @@ def answer_check(
             raise DomainError("check_not_found", _l("No such face check."), status=404)
         live = service._live(session)
         now = c.clock.now()
+        service._still_allowed(learner, session, live, now)
         if check.status != CheckStatus.OPEN:
             _refuse(service, session, check, "check_closed", now)
             raise DomainError(
