@@ -1,0 +1,479 @@
+"""Heartbeat throughput under gunicorn, as a ratio to a bare Flask endpoint on the same server.
+
+    .venv/bin/python scripts/bench/heartbeats.py [--learners 16] [--duration 20] [--warm-up 3]
+
+Sets up (in-process, with the app's services and API) K learners in an open class, each with a
+study session whose sign-in check passed with real face frames, on PostgreSQL + Redis (see
+``_world.py``). Then serves ``skilltrace:create_app()`` with ``gunicorn --worker-class gthread
+--workers 2 --threads 8`` (same settings through the environment, LOGIN_MAX_ATTEMPTS_PER_IP
+raised for the bench), logs every learner in over HTTP and drives heartbeats from load
+generator processes (keep-alive connections, one per learner, each sending its next heartbeat
+as soon as the previous answer arrives, the position advancing with wall time). Then the same
+server settings serve :func:`bare_app` (a POST endpoint parsing the JSON body and answering a
+small JSON) under the same load. Every answer must be 200; any other status fails the run.
+Target: heartbeat requests/s >= 0.5 x the bare endpoint's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, request
+
+TARGET_RATIO = 0.5
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+SERVER_ARGS = ("--worker-class", "gthread", "--workers", "2", "--threads", "8")
+BENCH_SETTINGS = {"LOGIN_MAX_ATTEMPTS_PER_IP": 1000, "STUDY_SESSION_TTL_S": 3600}
+
+
+def bare_app() -> Flask:
+    """The baseline: the heartbeat route, parsing the JSON body, answering a small JSON."""
+    app = Flask("bare")
+
+    @app.post("/api/v1/study/sessions/<int:session_id>/heartbeats")
+    def heartbeat(session_id: int):
+        body = request.get_json()
+        return {
+            "session_id": session_id,
+            "state": "active",
+            "position": body["position"],
+            "check": None,
+        }
+
+    return app
+
+
+# -- load generator ---------------------------------------------------------------------------
+@dataclass
+class Caller:
+    """One learner as the load generator sees it."""
+
+    session_id: int
+    cookie: str
+    csrf: str
+
+
+@dataclass
+class Tally:
+    """What one load-generator process saw."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    per_second: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    sent: int = 0
+
+    def merge(self, other: Tally) -> None:
+        self.latencies_ms += other.latencies_ms
+        self.per_second.update(other.per_second)
+        self.statuses.update(other.statuses)
+        self.failures += other.failures
+        self.sent += other.sent
+
+
+def _drive(port: int, caller: Caller, start_at: float, measure_from: float, stop_at: float):
+    tally = Tally()
+    headers = {
+        "Content-Type": "application/json",
+        "Cookie": caller.cookie,
+        "X-CSRFToken": caller.csrf,
+    }
+    path = f"/api/v1/study/sessions/{caller.session_id}/heartbeats"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    time.sleep(max(0.0, start_at - time.time()))
+    origin = time.time()
+    while True:
+        now = time.time()
+        if now >= stop_at:
+            break
+        body = json.dumps(
+            {"position": now - origin, "playing": True, "playback_rate": 1.0, "visible": True}
+        )
+        started = time.perf_counter()
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            tally.sent += 1
+            tally.statuses["connection error"] += 1
+            if len(tally.failures) < 3:
+                tally.failures.append(f"{type(error).__name__}: {error}")
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        done = time.time()
+        tally.sent += 1
+        if response.status != 200:
+            tally.statuses[response.status] += 1
+            if len(tally.failures) < 3:
+                tally.failures.append(f"{response.status} {payload[:300]!r}")
+        if now >= measure_from and done <= stop_at:
+            tally.latencies_ms.append(elapsed_ms)
+            tally.per_second[int(done - measure_from)] += 1
+            if response.status == 200:
+                tally.statuses[200] += 1
+    conn.close()
+    return tally
+
+
+def _generator(port, callers, start_at, measure_from, stop_at, results) -> None:
+    """One load-generator process: a thread and a keep-alive connection per learner."""
+    tallies: list[Tally] = []
+
+    def run(caller: Caller) -> None:
+        tallies.append(_drive(port, caller, start_at, measure_from, stop_at))
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = Tally()
+    for tally in tallies:
+        total.merge(tally)
+    results.put(total)
+
+
+def load(port: int, callers: list[Caller], processes: int, warm_up: float, duration: float):
+    """Drive heartbeats from ``processes`` processes; the merged tally of the measured part."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    start_at = time.time() + 2.0  # every process started and connected
+    measure_from, stop_at = start_at + warm_up, start_at + warm_up + duration
+    shares = [callers[i::processes] for i in range(processes)]
+    workers = [
+        context.Process(
+            target=_generator, args=(port, share, start_at, measure_from, stop_at, results)
+        )
+        for share in shares
+        if share
+    ]
+    for worker in workers:
+        worker.start()
+    total = Tally()
+    try:
+        for _ in workers:
+            total.merge(results.get(timeout=warm_up + duration + 120))
+    except BaseException:  # interrupted: do not wait for the generators to finish their run
+        for worker in workers:
+            worker.kill()
+        raise
+    finally:
+        for worker in workers:
+            worker.join(timeout=10)
+            if worker.is_alive():
+                worker.kill()
+    return total
+
+
+# -- the server -------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _proc_stats() -> list[tuple[int, int, float, str]]:
+    """(pid, process group, CPU seconds, command line) of every readable process (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        cpu = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        found.append((int(entry.name), int(fields[2]), cpu, cmdline))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by the server's process group, by the PostgreSQL backends connected
+    to the bench database, and by redis-server (all its clients: other users add noise)."""
+
+    def __init__(self, server_pgid: int, database: str, redis_client):
+        self.pgid, self.database, self.redis = server_pgid, database, redis_client
+
+    def sample(self) -> dict[str, dict[int, float] | float]:
+        server, postgres = {}, {}
+        for pid, group, cpu, cmdline in _proc_stats():
+            if group == self.pgid:
+                server[pid] = cpu
+            elif cmdline.startswith("postgres:") and f" {self.database} " in cmdline:
+                postgres[pid] = cpu
+        info = self.redis.info("cpu")
+        return {
+            "server": server,
+            "postgres": postgres,
+            "redis": info["used_cpu_user"] + info["used_cpu_sys"],
+        }
+
+    @staticmethod
+    def used(before, after) -> dict[str, float]:
+        used = {}
+        for key in ("server", "postgres"):
+            used[key] = sum(cpu - before[key].get(pid, 0.0) for pid, cpu in after[key].items())
+        used["redis"] = after["redis"] - before["redis"]
+        return used
+
+
+class Server:
+    """``gunicorn`` serving ``target`` on a free port; always stopped by ``stop``."""
+
+    def __init__(self, target: str, env: dict[str, str], pythonpath: Path | None = None):
+        self.port = free_port()
+        # Kept open for the server's lifetime (closed, and so deleted, by ``stop``).
+        self.log = tempfile.NamedTemporaryFile(prefix="st-bench-gunicorn-")  # noqa: SIM115
+        command = [str(GUNICORN), *SERVER_ARGS, "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--log-level", "warning", "--graceful-timeout", "5"]
+        if pythonpath is not None:
+            command += ["--pythonpath", str(pythonpath)]
+        self.process = subprocess.Popen(
+            [*command, target],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the workers go with it
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        from _world import BenchError
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"gunicorn exited ({self.process.returncode}):\n{self.tail()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/api/v1/auth/csrf")
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise BenchError(f"gunicorn did not answer within {timeout:.0f} s:\n{self.tail()}")
+
+    def tail(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=15)
+        # Workers left behind by a master that did not stop in time (our process group only).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process.poll() is None:
+            self.process.wait(timeout=5)
+        self.log.close()
+
+
+def http_login(port: int, mobile: str, password: str) -> tuple[str, str]:
+    """Log in through the JSON API; returns (Cookie header, CSRF token)."""
+    from _world import BenchError
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"login": mobile, "password": password})
+    conn.request("POST", "/api/v1/auth/login", body, {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    payload = response.read()
+    conn.close()
+    if response.status != 200:
+        raise BenchError(f"login of {mobile} over HTTP: {response.status} {payload[:300]!r}")
+    cookies = [h.split(";", 1)[0] for h in response.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies), json.loads(payload)["csrf_token"]
+
+
+# -- the run ----------------------------------------------------------------------------------
+def prepare(world, learners: int) -> list[tuple[int, str]]:
+    """K learners whose sessions passed their sign-in check; [(session id, mobile)]."""
+    from _world import BenchError, Learner
+
+    room = world.classroom(learners, lesson_seconds=3600)
+    world.warm_up_faces()
+    sessions = []
+    for user_id, mobile in room.learners:
+        learner = Learner(world, user_id, mobile, room.lesson_id)
+        started = learner.start()
+        answered = learner.answer(started["check"])
+        if not answered["passed"] or answered["state"] != "active":
+            raise BenchError(f"sign-in check of learner {user_id}: {answered}")
+        sessions.append((learner.session_id, mobile))
+    return sessions
+
+
+def measure(label, server, callers_for, args, meter_for) -> tuple[Tally, dict[str, float]]:
+    """Drive ``server`` (stopped on the way out); the tally and the CPU seconds used."""
+    from _world import BenchError, load_text
+
+    try:
+        server.wait_ready()
+        callers = callers_for(server.port)
+        print(f"  {label}: driving {len(callers)} learners, {load_text()}", flush=True)
+        meter = meter_for(server)
+        before = meter.sample()
+        tally = load(server.port, callers, args.processes, args.warm_up, args.duration)
+        cpu = meter.used(before, meter.sample())
+    finally:
+        server.stop()
+    bad = sum(n for status, n in tally.statuses.items() if status != 200)
+    if bad:
+        raise BenchError(
+            f"{label}: {bad} of {tally.sent} answers were not 200 ({dict(tally.statuses)}); "
+            f"first: {tally.failures}"
+        )
+    if not tally.latencies_ms:
+        raise BenchError(f"{label}: no request completed in the measured window")
+    return tally, cpu
+
+
+def live_state_figures(world, sessions) -> tuple[int, int, int]:
+    """(heartbeat anomalies traced, largest open-stretch segment count, its live-state bytes)."""
+    from sqlalchemy import func, select
+
+    from skilltrace.extensions import db
+    from skilltrace.traces.models import TraceEvent
+
+    with world.app.app_context():
+        anomalies = db.session.scalar(
+            select(func.count()).where(TraceEvent.kind == "heartbeat_anomaly")
+        )
+        state = world.state()
+        segments = size = 0
+        for session_id, _ in sessions:
+            raw = state.get(f"study:session:{session_id}") or ""
+            stretch = json.loads(raw)["fold"]["session"]["stretch"] if raw else None
+            count = len(stretch[1]) if stretch else 0
+            if count >= segments:
+                segments, size = count, len(raw)
+        return anomalies, segments, size
+
+
+def report(rows: dict[str, tuple[Tally, dict[str, float]]], duration: float) -> None:
+    from _world import percentiles
+
+    print()
+    print(f"  {'server (gthread, 2 workers x 8 threads)':<44} {'req/s':>8} {'p50 ms':>8}", end="")
+    print(f" {'p95 ms':>8} {'first 5 s':>10} {'last 5 s':>9}")
+    rates = {}
+    for label, (tally, _) in rows.items():
+        rates[label] = len(tally.latencies_ms) / duration
+        p50, p95 = percentiles(tally.latencies_ms)
+        seconds = int(duration)
+        first = sum(tally.per_second[s] for s in range(min(5, seconds))) / min(5, seconds)
+        last_from = max(0, seconds - 5)
+        last = sum(tally.per_second[s] for s in range(last_from, seconds)) / (seconds - last_from)
+        print(f"  {label:<44} {rates[label]:8.0f} {p50:8.1f} {p95:8.1f} {first:10.0f} {last:9.0f}")
+    heartbeat, bare = rates.values()
+    ratio = heartbeat / bare
+    verdict = "ok" if ratio >= TARGET_RATIO else f"MISSED (< {TARGET_RATIO})"
+    print(f"\n  ratio heartbeat / bare: {ratio:.3f}  (target >= {TARGET_RATIO}: {verdict})")
+    print("\n  CPU ms per request (warm-up included)   gunicorn  PostgreSQL  Redis (all clients)")
+    for label, (tally, cpu) in rows.items():
+        per = {key: seconds * 1000 / tally.sent for key, seconds in cpu.items()}
+        print(
+            f"  {label[:38]:<38} {per['server']:9.2f} {per['postgres']:11.2f} {per['redis']:8.2f}"
+        )
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=16)
+    parser.add_argument("--processes", type=int, default=4, help="load-generator processes")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
+    parser.add_argument("--warm-up", type=float, default=3.0, help="unmeasured seconds first")
+    args = parser.parse_args()
+    if args.duration < 5 or args.learners < 1 or args.processes < 1:
+        parser.error("--duration >= 5, --learners >= 1, --processes >= 1")
+    sys.path.insert(0, str(HERE))
+    import _world
+    from _world import BenchError, World
+
+    print(
+        f"Heartbeat throughput: {args.learners} learners, {args.processes} generator "
+        f"processes, {args.warm_up:g} s warm-up + {args.duration:g} s measured; "
+        f"{_world.load_text()}"
+    )
+    # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so every server is stopped.
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        with World(**BENCH_SETTINGS) as world:
+            sessions = prepare(world, args.learners)
+            print(f"  {len(sessions)} sessions signed in (real face checks)", flush=True)
+
+            callers: list[Caller] = []
+
+            def logged_in(port: int) -> list[Caller]:
+                callers[:] = [
+                    Caller(session_id, *http_login(port, mobile, _world.PASSWORD))
+                    for session_id, mobile in sessions
+                ]
+                return callers
+
+            database = world.database_url.rsplit("/", 1)[-1].split("?", 1)[0]
+            with world.app.app_context():
+                redis_client = world.state().client
+
+            def meter_for(server: Server) -> CpuMeter:
+                return CpuMeter(server.process.pid, database, redis_client)
+
+            rows = {}
+            server = Server("skilltrace:create_app()", world.env())
+            rows["POST /study/sessions/<id>/heartbeats"] = measure(
+                "skilltrace", server, logged_in, args, meter_for
+            )
+            anomalies, segments, size = live_state_figures(world, sessions)
+            # The same requests, cookie and CSRF header included (the bare app ignores them).
+            server = Server("heartbeats:bare_app()", world.env(), pythonpath=HERE)
+            rows["bare Flask: same route, JSON in, JSON out"] = measure(
+                "bare Flask", server, lambda port: callers, args, meter_for
+            )
+    except BenchError as error:
+        _world.fail(str(error))
+    except KeyboardInterrupt:
+        print(
+            "interrupted: servers stopped, bench database and Redis keys cleaned", file=sys.stderr
+        )
+        raise SystemExit(130) from None
+    report(rows, args.duration)
+    print(
+        f"\n  heartbeat anomalies traced during the run: {anomalies} (positions follow wall time)"
+    )
+    print(
+        f"  largest open stretch after the run: {segments} segments, "
+        f"{size:,} bytes of live-state JSON (one segment per credited heartbeat pair)"
+    )
+    print(f"  after the run: {_world.load_text()}")
+
+
+if __name__ == "__main__":
+    main()
