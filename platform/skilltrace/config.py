@@ -103,6 +103,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LESSON_COMPLETION_RATIO", 0.95, "Coverage at which a lesson is complete."),
     Setting("DAILY_CAP_HOUR_UNITS", 8, "Most 学时 credited per learner per day."),
     Setting("STUDY_SESSION_TTL_S", 120, "A study session with no heartbeat for this long ends."),
+    Setting(
+        "STUDY_ACCESS_RECHECK_S",
+        60,
+        "How often a running session re-checks that its class "
+        "is open and its provider may credit hours (seconds).",
+    ),
 )
 
 

@@ -30,6 +30,7 @@ class LiveState(Protocol):
     def expire(self, key: str, ttl: float) -> bool: ...
     def rpush(self, key: str, value: str, ttl: float | None = None) -> int: ...
     def lrange(self, key: str) -> list[str]: ...
+    def ltrim_tail(self, key: str, keep: int) -> None: ...
     def delete_prefix(self, prefix: str) -> int: ...
     def ping(self) -> bool: ...
 
@@ -118,6 +119,12 @@ class InProcessState:
             items = self._live(self.prefix + key)
             return list(items) if isinstance(items, list) else []
 
+    def ltrim_tail(self, key, keep):
+        with self._lock:
+            items = self._live(self.prefix + key)
+            if isinstance(items, list) and len(items) > keep:
+                del items[: len(items) - keep]
+
     def delete_prefix(self, prefix):
         with self._lock:
             doomed = [k for k in self._data if k.startswith(self.prefix + prefix)]
@@ -173,6 +180,9 @@ class RedisState:
 
     def lrange(self, key):
         return self.client.lrange(self.prefix + key, 0, -1)
+
+    def ltrim_tail(self, key, keep):
+        self.client.ltrim(self.prefix + key, -keep, -1)
 
     def delete_prefix(self, prefix):
         keys = list(self.client.scan_iter(match=self.prefix + prefix + "*", count=500))

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.e2e
 
 def enrollment_page(browser, live_server, user, password):
     page = browser.new_page()
-    page.goto(f"{live_server}/login?lang=en")
+    page.goto(f"{live_server}/lang/en?next=/login")  # the language switch: a cookie
     page.fill("#login", user.mobile)
     page.fill("#password", password)
     page.click("input[type=submit]")
     page.wait_for_url(f"{live_server}/learner/")
-    page.goto(f"{live_server}/faces/enroll?lang=en")
+    page.goto(f"{live_server}/faces/enroll")
     return page
 
 

@@ -274,9 +274,10 @@ def test_malformed_heartbeats_get_a_clear_error(study, body):
     assert response.get_json()["error"]["code"]
 
 
-def test_suspending_the_provider_stops_crediting(study, app):
+def test_suspending_the_provider_stops_crediting(study, app, monkeypatch):
     from skilltrace.identity.models import ProviderStatus
 
+    monkeypatch.setitem(app.config, "STUDY_ACCESS_RECHECK_S", 0)  # re-check at every beat
     study.signed_in()
     study.beat(15)
     provider = study.room.class_.provider
@@ -288,3 +289,40 @@ def test_suspending_the_provider_stops_crediting(study, app):
     assert credited(study.room.learner.id) == 0
     ended = trace_data(study.room.learner.id, "session_ended")
     assert ended[-1]["reason"] == "not_allowed"
+
+
+def test_no_check_credits_after_the_provider_is_suspended(study, app):
+    """Between access re-checks a heartbeat is not refused, but no check can credit."""
+    from skilltrace.identity.models import ProviderStatus
+
+    study.signed_in()
+    study.beat(15)
+    study.room.class_.provider.status = ProviderStatus.SUSPENDED
+    db.session.commit()
+    assert study.beat(15).status_code == 200  # within STUDY_ACCESS_RECHECK_S
+    ending = study.end().get_json()
+    refused = study.answer(ending["check"])
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "provider_suspended"
+    assert credited(study.room.learner.id) == 0
+
+
+def test_quiet_heartbeats_do_not_touch_the_database(study, app):
+    """A heartbeat that credits, voids and flags nothing is handled in the state store."""
+    from sqlalchemy import event
+
+    study.signed_in()
+    study.beat(15)
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        quiet = study.beat(15)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert quiet.status_code == 200 and quiet.get_json()["state"] == "active"
+    assert statements == []
+    assert study.finish()["credited_seconds"] > 0

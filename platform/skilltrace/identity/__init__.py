@@ -17,6 +17,17 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "identity.login"
     login_manager.session_protection = "basic"
 
+    from flask import session
+    from flask_login import user_logged_in, user_logged_out
+
+    @user_logged_in.connect_via(app)
+    def remember_role(_app, user):
+        session["role"] = user.role
+
+    @user_logged_out.connect_via(app)
+    def forget_role(_app, user):
+        session.pop("role", None)
+
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(User, int(user_id))

@@ -54,21 +54,27 @@ def check_json(check, nonce: str | None, now) -> dict | None:
 
 
 def session_json(service, session, live) -> dict:
+    return progress_json(session.id, session.state, session.credited_seconds, live)
+
+
+def progress_json(session_id: int, state: str, credited_seconds: float, live) -> dict:
     lesson = None
     if live is not None:
         ledger = live.fold.ledger
-        info = ledger.lessons.get(session.lesson_id)
+        lesson_id = live.fold.session.lesson_id if live.fold.session else None
+        lesson_id = lesson_id if lesson_id is not None else next(iter(ledger.lessons), None)
+        info = ledger.lessons.get(lesson_id)
         lesson = {
-            "id": session.lesson_id,
+            "id": lesson_id,
             "duration_s": info.duration_s if info else None,
-            "covered_seconds": round(ledger.covered_seconds(session.lesson_id), 1),
-            "furthest_position": round(ledger.furthest_position(session.lesson_id), 1),
-            "completed": session.lesson_id in ledger.completed,
+            "covered_seconds": round(ledger.covered_seconds(lesson_id), 1),
+            "furthest_position": round(ledger.furthest_position(lesson_id), 1),
+            "completed": lesson_id in ledger.completed,
         }
     return {
-        "session_id": session.id,
-        "state": session.state,
-        "credited_seconds": round(session.credited_seconds, 1),
+        "session_id": session_id,
+        "state": state,
+        "credited_seconds": round(credited_seconds, 1),
         "lesson": lesson,
     }
 
@@ -105,7 +111,7 @@ def start_session(body: dict):
 
 
 @bp.post("/study/sessions/<int:session_id>/heartbeats")
-@api_auth(Role.LEARNER)
+@api_auth(Role.LEARNER, light=True)
 @json_body(HEARTBEAT_SCHEMA)
 @responses({200: "State, credited seconds and the open check, if any", 409: "Session ended"})
 def heartbeat(session_id: int, body: dict):
@@ -114,10 +120,10 @@ def heartbeat(session_id: int, body: dict):
     _in_range(body, "playback_rate", 0, 16)
     service = study_service()
     beat = {k: body[k] for k in ("position", "playing", "playback_rate", "visible")}
-    session, check, live = service.heartbeat(g.api_user, session_id, beat)
+    result = service.heartbeat(g.api_user, session_id, beat)
     return {
-        **session_json(service, session, live),
-        "check": check_json(check, live.nonce, service.c.clock.now()),
+        **progress_json(result.session_id, result.state, result.credited_seconds, result.live),
+        "check": check_json(result.check, result.live.nonce, service.c.clock.now()),
     }
 
 

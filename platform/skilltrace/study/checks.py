@@ -72,7 +72,7 @@ def answer_check(
             )
         if now > check.deadline_at:
             service.expire_overdue_check(session, live, now)
-            service.live.save(session.id, live)
+            service._save(session, live)
             c.db.commit()
             raise DomainError(
                 "check_expired",
@@ -105,7 +105,7 @@ def answer_check(
             _pass(service, session, live, check, distances, tracked, now)
         else:
             next_check = _fail(service, session, live, check, reason, distances, now)
-        service.live.save(session.id, live)
+        service._save(session, live)
         c.db.commit()
         return CheckAnswer(session, check, reason, distances, passed, next_check, live)
 

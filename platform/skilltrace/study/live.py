@@ -9,7 +9,7 @@ names it and expires when heartbeats stop.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from skilltrace.state import LiveState, get_json, set_json
@@ -17,24 +17,37 @@ from skilltrace.study.replay import StudyState
 
 LIVE_TTL_S = 24 * 3600
 SEEN_FRAMES_TTL_S = 7 * 24 * 3600
+SEEN_FRAMES_KEPT = 600  # frame digests remembered per learner (about 25 hours of checks)
 
 
 @dataclass
 class LiveSession:
+    """``header`` mirrors what a quiet heartbeat needs of the database rows (owner, state,
+    credited seconds, the open check, when access was last re-checked, the last heartbeat),
+    so that a heartbeat which changes nothing durable never touches the database. Every
+    request that does touch the rows rewrites it from them."""
+
     fold: StudyState
     next_check_at: float | None = None
     nonce: str | None = None
+    header: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "fold": self.fold.to_dict(),
             "next_check_at": self.next_check_at,
             "nonce": self.nonce,
+            "header": self.header,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LiveSession:
-        return cls(StudyState.from_dict(data["fold"]), data["next_check_at"], data["nonce"])
+        return cls(
+            StudyState.from_dict(data["fold"]),
+            data["next_check_at"],
+            data["nonce"],
+            data.get("header") or {},
+        )
 
 
 class LiveStore:
@@ -77,8 +90,10 @@ class LiveStore:
         return any(_digest(frame) in seen for frame in frames)
 
     def remember_frames(self, learner_id: int, frames: list[bytes]) -> None:
+        key = f"study:frames:{learner_id}"
         for frame in frames:
-            self.state.rpush(f"study:frames:{learner_id}", _digest(frame), ttl=SEEN_FRAMES_TTL_S)
+            self.state.rpush(key, _digest(frame), ttl=SEEN_FRAMES_TTL_S)
+        self.state.ltrim_tail(key, SEEN_FRAMES_KEPT)
 
 
 def _digest(data: bytes) -> str:

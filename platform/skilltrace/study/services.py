@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -31,6 +31,15 @@ from skilltrace.study.replay import StudyState, step
 from skilltrace.traces.services import TraceLog
 
 _random = secrets.SystemRandom()
+RUNNING_STATES = frozenset(
+    {
+        SessionState.SIGNING_IN,
+        SessionState.ACTIVE,
+        SessionState.CHECKING,
+        SessionState.SUSPENDED,
+        SessionState.CLOSING,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,46 @@ class StudyCollaborators:
     store_snapshot: Any  # callable(learner_id, jpeg_bytes) -> snapshot with .id
 
 
+@dataclass(frozen=True)
+class OpenCheck:
+    """The open check as the API shows it."""
+
+    id: int
+    kind: str
+    deadline_at: datetime
+    tries: int
+
+    @classmethod
+    def of(cls, check: FaceCheck | None) -> OpenCheck | None:
+        if check is None:
+            return None
+        return cls(check.id, check.kind, check.deadline_at, check.tries)
+
+    def to_header(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "deadline": self.deadline_at.timestamp(),
+            "tries": self.tries,
+        }
+
+    @classmethod
+    def from_header(cls, data: dict | None) -> OpenCheck | None:
+        if not data:
+            return None
+        deadline = datetime.fromtimestamp(data["deadline"], UTC)
+        return cls(data["id"], data["kind"], deadline, data["tries"])
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    session_id: int
+    state: str
+    credited_seconds: float
+    check: OpenCheck | None
+    live: LiveSession
+
+
 class StudyService:
     """Starts, advances and ends study sessions."""
 
@@ -65,6 +114,13 @@ class StudyService:
         if session is None or session.learner_id != learner.id:
             raise DomainError("session_not_found", _l("No such study session."), status=404)
         return session
+
+    def _last_beat(self, session: StudySession, live: LiveSession | None) -> datetime | None:
+        stamp = (live.header.get("last_beat_at") if live else None) or 0
+        stored = session.last_heartbeat_at
+        if stored is not None and stored.timestamp() >= stamp:
+            return stored
+        return datetime.fromtimestamp(stamp, UTC) if stamp else stored
 
     def _live(self, session: StudySession) -> LiveSession:
         live = self.live.load(session.id)
@@ -145,6 +201,23 @@ class StudyService:
         )
         return check
 
+    def _save(self, session: StudySession, live: LiveSession) -> None:
+        """Store the live state with its header rewritten from the rows."""
+        if session.state == SessionState.ENDED:
+            self.live.drop(session.id)
+            return
+        check = OpenCheck.of(self.open_check(session))
+        last = session.last_heartbeat_at
+        live.header.update(
+            learner_id=session.learner_id,
+            state=session.state,
+            credited_seconds=session.credited_seconds,
+            check=check.to_header() if check else None,
+            last_beat_at=max(live.header.get("last_beat_at") or 0, last.timestamp() if last else 0)
+            or None,
+        )
+        self.live.save(session.id, live)
+
     def open_check(self, session: StudySession) -> FaceCheck | None:
         return self.c.db.scalar(
             select(FaceCheck).where(
@@ -158,7 +231,7 @@ class StudyService:
 
     def _finish(self, session: StudySession, live: LiveSession | None, reason: str, at=None):
         """End a session: an open stretch without a closing check is voided."""
-        at = at or session.last_heartbeat_at or self.c.clock.now()
+        at = at or self._last_beat(session, live) or self.c.clock.now()
         if live is not None:
             self._apply(session, live, {"type": "session_ended"}, at)
         for check in self.c.db.scalars(
@@ -269,39 +342,92 @@ class StudyService:
                 now,
             )
             check = self._issue_check(session, live, CheckKind.SIGN_IN, now)
-            self.live.save(session.id, live)
+            live.header["access_at"] = now.timestamp()
+            self._save(session, live)
             self.live.claim(learner.id, session.id)
             self.c.db.commit()
         return session, check, live.nonce
 
     # -- heartbeat ------------------------------------------------------------------------
-    def heartbeat(self, learner, session_id: int, beat: dict):
-        """Record a player heartbeat; returns the session and the open check, if any."""
+    def heartbeat(self, learner, session_id: int, beat: dict) -> HeartbeatResult:
+        """Record a player heartbeat; the result may carry a face check to answer now.
+
+        A quiet heartbeat (nothing credited, voided or anomalous, no check due or overdue,
+        access re-checked recently) is folded in the state store alone; anything else goes
+        through the database and the trace.
+        """
         with self._locked(f"study:session:{session_id}"):
-            session = self.own_session(learner, session_id)
-            _require_running(session)
-            live = self._live(session)
+            live = self.live.load(session_id)
             now = self.c.clock.now()
-            self._still_allowed(learner, session, live, now)
-            self.expire_overdue_check(session, live, now)
-            self._apply(session, live, {"type": "heartbeat", **beat}, now)
-            session.last_heartbeat_at = now
-            check = self.open_check(session)
-            if check is None and session.state == SessionState.SUSPENDED:
-                check = self._issue_check(session, live, CheckKind.RESUME, now)
-            elif (
+            if live is not None and live.header.get("learner_id") == learner.id:
+                quiet = self._quiet_heartbeat(session_id, live, beat, now)
+                if quiet is not None:
+                    return quiet
+            return self._heartbeat_with_rows(self._user(learner), session_id, beat, now)
+
+    def _quiet_heartbeat(self, session_id: int, live: LiveSession, beat: dict, now: datetime):
+        header, stamp = live.header, now.timestamp()
+        check = OpenCheck.from_header(header.get("check"))
+        if (
+            header.get("state") not in RUNNING_STATES
+            or stamp - header.get("access_at", 0) >= self.c.config["STUDY_ACCESS_RECHECK_S"]
+            or (check is not None and now > check.deadline_at)
+            or (check is None and header["state"] == SessionState.SUSPENDED)
+            or (
                 check is None
-                and session.state == SessionState.ACTIVE
+                and header["state"] == SessionState.ACTIVE
                 and live.next_check_at is not None
-                and now.timestamp() >= live.next_check_at
-            ):
-                check = self._issue_check(session, live, CheckKind.RANDOM, now)
-                session.state = SessionState.CHECKING
-            self.live.save(session.id, live)
-            if not self.live.touch(learner.id, session.id):
-                self.live.claim(learner.id, session.id)
-            self.c.db.commit()
-            return session, check, live
+                and stamp >= live.next_check_at
+            )
+        ):
+            return None
+        event = {"type": "heartbeat", **beat, "at": stamp, "session_id": session_id}
+        result = step(live.fold, event, self.c.rules)
+        if result.anomalies or result.voided or result.state.ledger is not live.fold.ledger:
+            return None
+        live.fold = result.state
+        header["last_beat_at"] = stamp
+        self.live.save(session_id, live)
+        if not self.live.touch(header["learner_id"], session_id):
+            self.live.claim(header["learner_id"], session_id)
+        return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
+
+    def _heartbeat_with_rows(self, learner, session_id: int, beat: dict, now: datetime):
+        session = self.own_session(learner, session_id)
+        _require_running(session)
+        live = self._live(session)
+        stamp = now.timestamp()
+        if stamp - live.header.get("access_at", 0) >= self.c.config["STUDY_ACCESS_RECHECK_S"]:
+            self._still_allowed(learner, session, live, now)
+            live.header["access_at"] = stamp
+        self.expire_overdue_check(session, live, now)
+        self._apply(session, live, {"type": "heartbeat", **beat}, now)
+        session.last_heartbeat_at = now
+        check = self.open_check(session)
+        if check is None and session.state == SessionState.SUSPENDED:
+            check = self._issue_check(session, live, CheckKind.RESUME, now)
+        elif (
+            check is None
+            and session.state == SessionState.ACTIVE
+            and live.next_check_at is not None
+            and stamp >= live.next_check_at
+        ):
+            check = self._issue_check(session, live, CheckKind.RANDOM, now)
+            session.state = SessionState.CHECKING
+        self._save(session, live)
+        if not self.live.touch(learner.id, session.id):
+            self.live.claim(learner.id, session.id)
+        result = HeartbeatResult(
+            session.id, session.state, session.credited_seconds, OpenCheck.of(check), live
+        )
+        self.c.db.commit()
+        return result
+
+    def _user(self, learner):
+        """The full account (a light session identity carries only id and role)."""
+        from skilltrace.identity.models import User
+
+        return learner if isinstance(learner, User) else self.c.db.get(User, learner.id)
 
     def expire_overdue_check(self, session: StudySession, live: LiveSession, now: datetime):
         check = self.open_check(session)
@@ -345,7 +471,7 @@ class StudyService:
                     session, live, CheckKind.CLOSING, now
                 )
                 session.state = SessionState.CLOSING
-                self.live.save(session.id, live)
+                self._save(session, live)
                 self.c.db.commit()
                 return session, check, live
             self._finish(session, live, "ended_by_learner", at=now)
