@@ -33,9 +33,13 @@ def camera_frames(photo: Path, count: int, seed: int = 0) -> list[np.ndarray]:
         x0, y0, x1, y1 = CROPS[photo.name]
         picture = picture[y0:y1, x0:x1]
     base = fit_640x480(picture)
+    shifts: list[tuple[int, int]] = []
+    while len(shifts) < count:  # never the same shift twice: that would be a still replay
+        shift = tuple(int(v) for v in rng.integers(-6, 7, size=2))
+        if shift not in shifts or len(shifts) >= 169:
+            shifts.append(shift)
     frames = []
-    for _ in range(count):
-        dx, dy = rng.integers(-6, 7, size=2)
+    for dx, dy in shifts:
         moved = cv2.warpAffine(
             base,
             np.float32([[1, 0, dx], [0, 1, dy]]),

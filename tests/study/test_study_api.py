@@ -326,3 +326,17 @@ def test_quiet_heartbeats_do_not_touch_the_database(study, app):
     assert quiet.status_code == 200 and quiet.get_json()["state"] == "active"
     assert statements == []
     assert study.finish()["credited_seconds"] > 0
+
+
+def test_flooded_heartbeats_are_answered_but_not_folded(study, app):
+    study.signed_in()
+    study.beat(15)
+    before = study.beat(15).get_json()
+    for _ in range(50):
+        flood = study.beat(0.1, advance=0.1).get_json()
+        assert flood["state"] == "active"
+    from skilltrace.state import current_state
+
+    size = len(current_state().get(f"study:session:{study.session_id}"))
+    assert flood["lesson"] == before["lesson"]
+    assert size < 4000

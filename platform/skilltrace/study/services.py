@@ -360,10 +360,20 @@ class StudyService:
             live = self.live.load(session_id)
             now = self.c.clock.now()
             if live is not None and live.header.get("learner_id") == learner.id:
+                last = live.header.get("last_beat_at")
+                if last and now.timestamp() - last < self.c.config["HEARTBEAT_S"] / 3:
+                    # Too soon after the last one: answered, not folded (a script flooding
+                    # heartbeats gains nothing and cannot grow the session's state).
+                    return self._unchanged(session_id, live)
                 quiet = self._quiet_heartbeat(session_id, live, beat, now)
                 if quiet is not None:
                     return quiet
             return self._heartbeat_with_rows(self._user(learner), session_id, beat, now)
+
+    def _unchanged(self, session_id: int, live: LiveSession) -> HeartbeatResult:
+        header = live.header
+        check = OpenCheck.from_header(header.get("check"))
+        return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
 
     def _quiet_heartbeat(self, session_id: int, live: LiveSession, beat: dict, now: datetime):
         header, stamp = live.header, now.timestamp()
