@@ -272,8 +272,27 @@ class OpenStretch:
         return max((s.video_to for s in self.segments), default=0.0)
 
     def add(self, segment: Segment) -> OpenStretch:
-        """This stretch with one more segment."""
+        """This stretch with one more segment; one that simply continues the last one (same
+        instant, same video position, same pace within 5 %) is merged into it, so a long
+        stretch of steady viewing stays one segment in the live state."""
+        if self.segments:
+            last = self.segments[-1]
+            if (
+                segment.start == last.end
+                and segment.video_from == last.video_to
+                and _same_pace(last, segment)
+            ):
+                merged = Segment(last.start, segment.end, last.video_from, segment.video_to)
+                return OpenStretch(self.opened_at, (*self.segments[:-1], merged))
         return OpenStretch(self.opened_at, (*self.segments, segment))
+
+
+def _same_pace(a: Segment, b: Segment) -> bool:
+    if a.seconds <= 0 or b.seconds <= 0:
+        return False
+    pace_a = (a.video_to - a.video_from) / a.seconds
+    pace_b = (b.video_to - b.video_from) / b.seconds
+    return abs(pace_a - pace_b) <= 0.05 * max(pace_a, pace_b, 1e-9)
 
 
 @dataclass(frozen=True)
