@@ -97,38 +97,12 @@ def lesson_video(target: Path, seconds: int) -> Path:
     return target
 
 
-_base_frames: dict[Path, object] = {}
-
-
 def check_frames(seed: int, count: int = 3, photo: Path = CHECK_PHOTO) -> list[bytes]:
-    """A fresh burst of 640x480 JPEG webcam frames of ``photo``: each frame shifted a few
-    pixels (never two frames by the same shift: that would be a still replay) plus noise."""
-    import cv2
-    import numpy as np
+    """A fresh burst of 640x480 JPEG webcam frames of ``photo`` (each shifted a few pixels,
+    never two by the same shift, plus sensor noise), as the tests make them."""
+    from media_fixtures import jpeg_frames
 
-    from media_fixtures import fit_640x480
-
-    base = _base_frames.get(photo)
-    if base is None:
-        base = _base_frames[photo] = fit_640x480(cv2.imread(str(photo)))
-    rng = np.random.default_rng(seed)
-    shifts: list[tuple[int, int]] = []
-    while len(shifts) < count:
-        shift = tuple(int(v) for v in rng.integers(-6, 7, size=2))
-        if shift not in shifts:
-            shifts.append(shift)
-    frames = []
-    for dx, dy in shifts:
-        moved = cv2.warpAffine(
-            base,
-            np.float32([[1, 0, dx], [0, 1, dy]]),
-            (640, 480),
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-        noisy = np.clip(moved.astype(np.float32) + rng.normal(0, 3, moved.shape), 0, 255)
-        jpeg = cv2.imencode(".jpg", noisy.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])[1]
-        frames.append(jpeg.tobytes())
-    return frames
+    return jpeg_frames(photo, count, seed)
 
 
 @dataclass
