@@ -12,6 +12,7 @@ from skilltrace.api.openapi import responses
 from skilltrace.errors import DomainError
 from skilltrace.identity.models import Role
 from skilltrace.study.checks import answer_check
+from skilltrace.study.heartbeats import record_heartbeat
 from skilltrace.study.reports import learner_ledger
 from skilltrace.study.wiring import study_service
 
@@ -120,7 +121,7 @@ def heartbeat(session_id: int, body: dict):
     _in_range(body, "playback_rate", 0, 16)
     service = study_service()
     beat = {k: body[k] for k in ("position", "playing", "playback_rate", "visible")}
-    result = service.heartbeat(g.api_user, session_id, beat)
+    result = record_heartbeat(service, g.api_user, session_id, beat)
     return {
         **progress_json(result.session_id, result.state, result.credited_seconds, result.live),
         "check": check_json(result.check, result.live.nonce, service.c.clock.now()),

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from skilltrace.state import LiveState, get_json, set_json
+from skilltrace.study.models import FaceCheck
 from skilltrace.study.replay import StudyState
 
 LIVE_TTL_S = 24 * 3600
@@ -98,3 +100,43 @@ class LiveStore:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class OpenCheck:
+    """The open check as the API shows it."""
+
+    id: int
+    kind: str
+    deadline_at: datetime
+    tries: int
+
+    @classmethod
+    def of(cls, check: FaceCheck | None) -> OpenCheck | None:
+        if check is None:
+            return None
+        return cls(check.id, check.kind, check.deadline_at, check.tries)
+
+    def to_header(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "deadline": self.deadline_at.timestamp(),
+            "tries": self.tries,
+        }
+
+    @classmethod
+    def from_header(cls, data: dict | None) -> OpenCheck | None:
+        if not data:
+            return None
+        deadline = datetime.fromtimestamp(data["deadline"], UTC)
+        return cls(data["id"], data["kind"], deadline, data["tries"])
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    session_id: int
+    state: str
+    credited_seconds: float
+    check: OpenCheck | None
+    live: LiveSession

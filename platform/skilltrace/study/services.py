@@ -24,22 +24,13 @@ from skilltrace.errors import DomainError
 from skilltrace.state import LiveState, LockBusy, held_lock
 from skilltrace.study.crediting import CreditingRules
 from skilltrace.study.ledger import LessonInfo
-from skilltrace.study.live import LiveSession, LiveStore
+from skilltrace.study.live import LiveSession, LiveStore, OpenCheck
 from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState, StudySession
 from skilltrace.study.projection import apply_delta, baseline, ledger_delta
 from skilltrace.study.replay import StudyState, step
 from skilltrace.traces.services import TraceLog
 
 _random = secrets.SystemRandom()
-RUNNING_STATES = frozenset(
-    {
-        SessionState.SIGNING_IN,
-        SessionState.ACTIVE,
-        SessionState.CHECKING,
-        SessionState.SUSPENDED,
-        SessionState.CLOSING,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -56,46 +47,6 @@ class StudyCollaborators:
     template_of: Any  # callable(learner_id) -> template or None
     verify_burst: Any  # callable(template, frames) -> BurstVerdict
     store_snapshot: Any  # callable(learner_id, jpeg_bytes) -> snapshot with .id
-
-
-@dataclass(frozen=True)
-class OpenCheck:
-    """The open check as the API shows it."""
-
-    id: int
-    kind: str
-    deadline_at: datetime
-    tries: int
-
-    @classmethod
-    def of(cls, check: FaceCheck | None) -> OpenCheck | None:
-        if check is None:
-            return None
-        return cls(check.id, check.kind, check.deadline_at, check.tries)
-
-    def to_header(self) -> dict:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "deadline": self.deadline_at.timestamp(),
-            "tries": self.tries,
-        }
-
-    @classmethod
-    def from_header(cls, data: dict | None) -> OpenCheck | None:
-        if not data:
-            return None
-        deadline = datetime.fromtimestamp(data["deadline"], UTC)
-        return cls(data["id"], data["kind"], deadline, data["tries"])
-
-
-@dataclass(frozen=True)
-class HeartbeatResult:
-    session_id: int
-    state: str
-    credited_seconds: float
-    check: OpenCheck | None
-    live: LiveSession
 
 
 class StudyService:
@@ -347,97 +298,6 @@ class StudyService:
             self.live.claim(learner.id, session.id)
             self.c.db.commit()
         return session, check, live.nonce
-
-    # -- heartbeat ------------------------------------------------------------------------
-    def heartbeat(self, learner, session_id: int, beat: dict) -> HeartbeatResult:
-        """Record a player heartbeat; the result may carry a face check to answer now.
-
-        A quiet heartbeat (nothing credited, voided or anomalous, no check due or overdue,
-        access re-checked recently) is folded in the state store alone; anything else goes
-        through the database and the trace.
-        """
-        with self._locked(f"study:session:{session_id}"):
-            live = self.live.load(session_id)
-            now = self.c.clock.now()
-            if live is not None and live.header.get("learner_id") == learner.id:
-                last = live.header.get("last_beat_at")
-                if last and now.timestamp() - last < self.c.config["HEARTBEAT_S"] / 3:
-                    # Too soon after the last one: answered, not folded (a script flooding
-                    # heartbeats gains nothing and cannot grow the session's state).
-                    return self._unchanged(session_id, live)
-                quiet = self._quiet_heartbeat(session_id, live, beat, now)
-                if quiet is not None:
-                    return quiet
-            return self._heartbeat_with_rows(self._user(learner), session_id, beat, now)
-
-    def _unchanged(self, session_id: int, live: LiveSession) -> HeartbeatResult:
-        header = live.header
-        check = OpenCheck.from_header(header.get("check"))
-        return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
-
-    def _quiet_heartbeat(self, session_id: int, live: LiveSession, beat: dict, now: datetime):
-        header, stamp = live.header, now.timestamp()
-        check = OpenCheck.from_header(header.get("check"))
-        if (
-            header.get("state") not in RUNNING_STATES
-            or stamp - header.get("access_at", 0) >= self.c.config["STUDY_ACCESS_RECHECK_S"]
-            or (check is not None and now > check.deadline_at)
-            or (check is None and header["state"] == SessionState.SUSPENDED)
-            or (
-                check is None
-                and header["state"] == SessionState.ACTIVE
-                and live.next_check_at is not None
-                and stamp >= live.next_check_at
-            )
-        ):
-            return None
-        event = {"type": "heartbeat", **beat, "at": stamp, "session_id": session_id}
-        result = step(live.fold, event, self.c.rules)
-        if result.anomalies or result.voided or result.state.ledger is not live.fold.ledger:
-            return None
-        live.fold = result.state
-        header["last_beat_at"] = stamp
-        self.live.save(session_id, live)
-        if not self.live.touch(header["learner_id"], session_id):
-            self.live.claim(header["learner_id"], session_id)
-        return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
-
-    def _heartbeat_with_rows(self, learner, session_id: int, beat: dict, now: datetime):
-        session = self.own_session(learner, session_id)
-        _require_running(session)
-        live = self._live(session)
-        stamp = now.timestamp()
-        if stamp - live.header.get("access_at", 0) >= self.c.config["STUDY_ACCESS_RECHECK_S"]:
-            self._still_allowed(learner, session, live, now)
-            live.header["access_at"] = stamp
-        self.expire_overdue_check(session, live, now)
-        self._apply(session, live, {"type": "heartbeat", **beat}, now)
-        session.last_heartbeat_at = now
-        check = self.open_check(session)
-        if check is None and session.state == SessionState.SUSPENDED:
-            check = self._issue_check(session, live, CheckKind.RESUME, now)
-        elif (
-            check is None
-            and session.state == SessionState.ACTIVE
-            and live.next_check_at is not None
-            and stamp >= live.next_check_at
-        ):
-            check = self._issue_check(session, live, CheckKind.RANDOM, now)
-            session.state = SessionState.CHECKING
-        self._save(session, live)
-        if not self.live.touch(learner.id, session.id):
-            self.live.claim(learner.id, session.id)
-        result = HeartbeatResult(
-            session.id, session.state, session.credited_seconds, OpenCheck.of(check), live
-        )
-        self.c.db.commit()
-        return result
-
-    def _user(self, learner):
-        """The full account (a light session identity carries only id and role)."""
-        from skilltrace.identity.models import User
-
-        return learner if isinstance(learner, User) else self.c.db.get(User, learner.id)
 
     def expire_overdue_check(self, session: StudySession, live: LiveSession, now: datetime):
         check = self.open_check(session)

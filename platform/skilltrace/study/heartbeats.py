@@ -1,0 +1,120 @@
+"""Player heartbeats: a quiet one is folded in the state store alone, anything else goes
+through the database and the trace (see ``LiveSession.header``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from skilltrace.study.live import HeartbeatResult, LiveSession, OpenCheck
+from skilltrace.study.models import CheckKind, SessionState
+from skilltrace.study.replay import step
+from skilltrace.study.services import StudyService, _require_running
+
+RUNNING_STATES = frozenset(
+    {
+        SessionState.SIGNING_IN,
+        SessionState.ACTIVE,
+        SessionState.CHECKING,
+        SessionState.SUSPENDED,
+        SessionState.CLOSING,
+    }
+)
+
+
+def record_heartbeat(
+    service: StudyService, learner, session_id: int, beat: dict
+) -> HeartbeatResult:
+    """Record a player heartbeat; the result may carry a face check to answer now.
+
+    A quiet heartbeat (nothing credited, voided or anomalous, no check due or overdue,
+    access re-checked recently) is folded in the state store alone; anything else goes
+    through the database and the trace.
+    """
+    with service._locked(f"study:session:{session_id}"):
+        live = service.live.load(session_id)
+        now = service.c.clock.now()
+        if live is not None and live.header.get("learner_id") == learner.id:
+            last = live.header.get("last_beat_at")
+            if last and now.timestamp() - last < service.c.config["HEARTBEAT_S"] / 3:
+                # Too soon after the last one: answered, not folded (a script flooding
+                # heartbeats gains nothing and cannot grow the session's state).
+                return _unchanged(session_id, live)
+            quiet = _quiet_heartbeat(service, session_id, live, beat, now)
+            if quiet is not None:
+                return quiet
+        return _with_rows(service, _user(service, learner), session_id, beat, now)
+
+
+def _unchanged(session_id: int, live: LiveSession) -> HeartbeatResult:
+    header = live.header
+    check = OpenCheck.from_header(header.get("check"))
+    return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
+
+
+def _quiet_heartbeat(
+    service: StudyService, session_id: int, live: LiveSession, beat: dict, now: datetime
+):
+    header, stamp = live.header, now.timestamp()
+    check = OpenCheck.from_header(header.get("check"))
+    if (
+        header.get("state") not in RUNNING_STATES
+        or stamp - header.get("access_at", 0) >= service.c.config["STUDY_ACCESS_RECHECK_S"]
+        or (check is not None and now > check.deadline_at)
+        or (check is None and header["state"] == SessionState.SUSPENDED)
+        or (
+            check is None
+            and header["state"] == SessionState.ACTIVE
+            and live.next_check_at is not None
+            and stamp >= live.next_check_at
+        )
+    ):
+        return None
+    event = {"type": "heartbeat", **beat, "at": stamp, "session_id": session_id}
+    result = step(live.fold, event, service.c.rules)
+    if result.anomalies or result.voided or result.state.ledger is not live.fold.ledger:
+        return None
+    live.fold = result.state
+    header["last_beat_at"] = stamp
+    service.live.save(session_id, live)
+    if not service.live.touch(header["learner_id"], session_id):
+        service.live.claim(header["learner_id"], session_id)
+    return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
+
+
+def _with_rows(service: StudyService, learner, session_id: int, beat: dict, now: datetime):
+    session = service.own_session(learner, session_id)
+    _require_running(session)
+    live = service._live(session)
+    stamp = now.timestamp()
+    if stamp - live.header.get("access_at", 0) >= service.c.config["STUDY_ACCESS_RECHECK_S"]:
+        service._still_allowed(learner, session, live, now)
+        live.header["access_at"] = stamp
+    service.expire_overdue_check(session, live, now)
+    service._apply(session, live, {"type": "heartbeat", **beat}, now)
+    session.last_heartbeat_at = now
+    check = service.open_check(session)
+    if check is None and session.state == SessionState.SUSPENDED:
+        check = service._issue_check(session, live, CheckKind.RESUME, now)
+    elif (
+        check is None
+        and session.state == SessionState.ACTIVE
+        and live.next_check_at is not None
+        and stamp >= live.next_check_at
+    ):
+        check = service._issue_check(session, live, CheckKind.RANDOM, now)
+        session.state = SessionState.CHECKING
+    service._save(session, live)
+    if not service.live.touch(learner.id, session.id):
+        service.live.claim(learner.id, session.id)
+    result = HeartbeatResult(
+        session.id, session.state, session.credited_seconds, OpenCheck.of(check), live
+    )
+    service.c.db.commit()
+    return result
+
+
+def _user(service: StudyService, learner):
+    """The full account (a light session identity carries only id and role)."""
+    from skilltrace.identity.models import User
+
+    return learner if isinstance(learner, User) else service.c.db.get(User, learner.id)
