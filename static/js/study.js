@@ -159,7 +159,10 @@
       } else {
         const code = errorCode(body);
         checkMessage.textContent = cfg.messages[code] || errorText(body);
-        if (code === "check_expired" || code === "check_closed") { closeCheck(); say(code); }
+        if (code === "check_expired" || code === "check_closed") {
+          closeCheck();
+          say(code, errorText(body));
+        }
         if (code === "session_ended" || code === "session_expired") { closeCheck(); finished(); }
       }
     } finally {

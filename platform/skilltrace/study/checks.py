@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hmac
 import json
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
 from skilltrace.errors import DomainError
-from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState
+from skilltrace.study.live import LiveSession
+from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState, StudySession
 from skilltrace.study.services import StudyService, _require_running, nonce_hash
 
 MAX_FRAMES = 5
@@ -24,17 +26,17 @@ MAX_FRAMES = 5
 FINAL_REASONS = frozenset({"replayed_frames", "multiple_faces", "impostor"})
 
 
+@dataclass(frozen=True)
 class CheckAnswer:
     """What the learner gets back after posting frames."""
 
-    def __init__(self, session, check, verdict_reason, distances, passed, next_check, live):
-        self.session = session
-        self.check = check
-        self.reason = verdict_reason
-        self.distances = distances
-        self.passed = passed
-        self.next_check = next_check
-        self.live = live
+    session: StudySession
+    check: FaceCheck
+    reason: str | None
+    distances: list
+    passed: bool
+    next_check: FaceCheck | None
+    live: LiveSession
 
 
 def answer_check(

@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from skilltrace.study.crediting import CreditingRules, Interval, add_interval, local_day
+from skilltrace.study.crediting import (
+    CreditingRules,
+    Interval,
+    add_interval,
+    covered_seconds,
+    local_day,
+)
 from skilltrace.study.ledger import Ledger, LessonInfo
 from skilltrace.study.models import CreditedTime, LessonProgress
 from skilltrace.traces.services import TraceLog
@@ -181,7 +187,7 @@ def apply_delta(
     for interval in delta.intervals:
         merged = add_interval(merged, interval)
     progress.intervals_json = json.dumps([list(i) for i in merged])
-    progress.covered_seconds = _covered(merged, duration_s)
+    progress.covered_seconds = covered_seconds(merged, duration_s)
     if delta.completed and progress.completed_at is None:
         progress.completed_at = at
         trace.append(
@@ -191,10 +197,6 @@ def apply_delta(
             session_id=session_id,
             at=at,
         )
-
-
-def _covered(intervals: Iterable[Interval], duration_s: float) -> float:
-    return sum(max(0.0, min(hi, duration_s) - max(lo, 0.0)) for lo, hi in intervals)
 
 
 # -- recompute from the trace ----------------------------------------------------------------

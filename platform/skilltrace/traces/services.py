@@ -53,7 +53,7 @@ class TraceLog:
             "data": data or {},
         }
         text = canonical_json(event).decode("utf-8")
-        digest = link_hash(head.last_hash, json.loads(text))
+        digest = link_hash(head.last_hash, event)
         row = TraceEvent(
             learner_id=learner_id,
             seq=seq,
