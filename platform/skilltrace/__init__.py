@@ -37,7 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _fill_dev_secrets(app)
     _configure(app)
 
-    from skilltrace import state
+    from skilltrace import sessions, state
     from skilltrace.api import frame
     from skilltrace.extensions import babel, csrf, db, login_manager, migrate, select_locale
 
@@ -47,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     state.init_app(app)
+    sessions.init_app(app)
     app.extensions["skilltrace.cipher"] = DataCipher.from_b64(app.config["SKILLTRACE_DATA_KEY"])
     app.extensions["skilltrace.clock"] = SystemClock()
 

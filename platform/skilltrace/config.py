@@ -99,6 +99,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FACE_CHECK_WINDOW_S", 60, "Seconds a learner has to answer a face check."),
     Setting("FACE_CHECK_MAX_TRIES", 3, "Tries allowed within one check window."),
     Setting("HEARTBEAT_S", 15.0, "Seconds between player heartbeats."),
+    Setting(
+        "HEARTBEAT_MIN_SHARE",
+        0.3,
+        "A heartbeat closer to the last folded one than this share of HEARTBEAT_S "
+        "is answered but not folded.",
+    ),
     Setting("POSITION_TOLERANCE_S", 3.0, "Allowed drift between video position and wall time."),
     Setting("LESSON_COMPLETION_RATIO", 0.95, "Coverage at which a lesson is complete."),
     Setting("DAILY_CAP_HOUR_UNITS", 8, "Most 学时 credited per learner per day."),

@@ -8,12 +8,14 @@ optional TTLs in seconds). The in-process store is valid for one process only (t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import Flask, current_app
@@ -33,6 +35,35 @@ class LiveState(Protocol):
     def ltrim_tail(self, key: str, keep: int) -> None: ...
     def delete_prefix(self, prefix: str) -> int: ...
     def ping(self) -> bool: ...
+    def replace_if_unchanged(
+        self, key: str, seen: str, value: str, ttl: float, *, lock: str, claim: Claim
+    ) -> bool:
+        """Set ``key`` to ``value`` only if it still holds ``seen``, the :func:`held_lock`
+        ``lock`` is free and ``claim.key`` holds ``claim.holder`` or nothing (the claim is then
+        renewed): one atomic step, one round trip. False, writing nothing, otherwise."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key naming its holder: ``key`` holds ``holder`` (or nothing) for ``ttl`` seconds."""
+
+    key: str
+    holder: str
+    ttl: float
+
+
+# One round trip for a lock-free update: KEYS value, lock, claim; ARGV sha1 of the value read,
+# new value, its TTL in ms, claim holder, claim TTL in ms. 1 if written, 0 if anything moved.
+REPLACE_IF_UNCHANGED_LUA = """
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
+local current = redis.call('get', KEYS[1])
+if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
+local holder = redis.call('get', KEYS[3])
+if holder and holder ~= ARGV[4] then return 0 end
+redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
+return 1
+"""
 
 
 class InProcessState:
@@ -135,6 +166,19 @@ class InProcessState:
     def ping(self):
         return True
 
+    def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim):
+        with self._lock:
+            if self._live(self.prefix + f"lock:{lock}") is not None:
+                return False
+            if self._live(self.prefix + key) != seen:
+                return False
+            holder = self._live(self.prefix + claim.key)
+            if holder is not None and holder != claim.holder:
+                return False
+            self._data[self.prefix + key] = (value, self._deadline(ttl))
+            self._data[self.prefix + claim.key] = (claim.holder, self._deadline(claim.ttl))
+            return True
+
 
 class RedisState:
     """The same interface over a Redis server (shared by every worker process)."""
@@ -144,6 +188,7 @@ class RedisState:
 
         self.prefix = prefix
         self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
+        self._replace_if_unchanged = self.client.register_script(REPLACE_IF_UNCHANGED_LUA)
 
     def get(self, key):
         return self.client.get(self.prefix + key)
@@ -190,6 +235,17 @@ class RedisState:
 
     def ping(self):
         return bool(self.client.ping())
+
+    def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim):
+        keys = [self.prefix + key, self.prefix + f"lock:{lock}", self.prefix + claim.key]
+        args = [
+            hashlib.sha1(seen.encode()).hexdigest(),
+            value,
+            max(1, int(ttl * 1000)),
+            claim.holder,
+            max(1, int(claim.ttl * 1000)),
+        ]
+        return self._replace_if_unchanged(keys=keys, args=args) == 1
 
 
 def get_json(state: LiveState, key: str) -> Any:

@@ -15,12 +15,11 @@ from skilltrace.study.crediting import (
     apply_daily_cap,
     attested_units,
     close_stretch,
-    covered_seconds,
     evaluate_pair,
     is_complete,
     local_day,
-    merge_intervals,
 )
+from skilltrace.study.intervals import covered_seconds, merge_intervals
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=CST).timestamp()

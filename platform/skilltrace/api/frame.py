@@ -16,12 +16,13 @@ from typing import Any
 from flask import Blueprint, Flask, g, jsonify, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from skilltrace.errors import DomainError
 from skilltrace.extensions import csrf, db
+from skilltrace.sessions import check_csrf
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def api_auth(*roles: str, light: bool = False):
                     user = current_user._get_current_object()
                 if request.method not in SAFE_METHODS:
                     try:
-                        validate_csrf(request.headers.get("X-CSRFToken", ""))
+                        check_csrf(request.headers.get("X-CSRFToken", ""))
                     except Exception:
                         raise DomainError(
                             "csrf_failed",

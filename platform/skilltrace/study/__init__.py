@@ -11,8 +11,10 @@ def init_app(app: Flask) -> None:
     from skilltrace.identity.models import Role
     from skilltrace.identity.views import HOME_PANELS
     from skilltrace.study import api, cli, models, reports, views  # noqa: F401
+    from skilltrace.study.live import RecentWrites
     from skilltrace.web import add_nav
 
+    app.extensions["skilltrace.study.recent"] = RecentWrites()
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.study_cli)

@@ -9,8 +9,8 @@ The pieces, from the smallest up:
   a credited :class:`Segment` candidate, or the pair yields an anomaly code (see :class:`Anomaly`).
 * An :class:`OpenStretch` accumulates segments between two face checks; :func:`close_stretch`
   closes it as credited (the closing check passed) or voided (failed/missed/no closing check).
-* Interval helpers (:func:`merge_intervals`, :func:`add_interval`, :func:`covered_seconds`) make
-  lesson coverage a union, so replaying a part never counts twice.
+* :mod:`skilltrace.study.intervals` makes lesson coverage a union, so replaying a part never
+  counts twice; :func:`is_complete` tells when it completes a lesson.
 * :func:`apply_daily_cap`, :func:`split_at_midnights` and :func:`attested_units` turn credited
   seconds into 学时 under the per-day cap.
 
@@ -28,10 +28,10 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from skilltrace.study.intervals import Interval, covered_seconds
+
 EPS = 1e-6
 """Slack for float comparisons of times (a gap of exactly 2 x heartbeat is still on time)."""
-
-Interval = tuple[float, float]
 
 
 class Anomaly:
@@ -110,16 +110,19 @@ class CreditingRules:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> CreditingRules:
         """Build from an app-config-like mapping (names as in ``skilltrace.config``)."""
-        names = {
-            "heartbeat_s": "HEARTBEAT_S",
-            "position_tolerance_s": "POSITION_TOLERANCE_S",
-            "completion_ratio": "LESSON_COMPLETION_RATIO",
-            "minutes_per_hour_unit": "MINUTES_PER_HOUR_UNIT",
-            "daily_cap_units": "DAILY_CAP_HOUR_UNITS",
-            "max_rate": "STUDY_MAX_PLAYBACK_RATE",
-            "timezone": "STUDY_TIMEZONE",
-        }
-        return cls(**{attr: config[key] for attr, key in names.items() if key in config})
+        return cls(**{attr: config[key] for attr, key in RULE_SETTINGS.items() if key in config})
+
+
+RULE_SETTINGS = {
+    "heartbeat_s": "HEARTBEAT_S",
+    "position_tolerance_s": "POSITION_TOLERANCE_S",
+    "completion_ratio": "LESSON_COMPLETION_RATIO",
+    "minutes_per_hour_unit": "MINUTES_PER_HOUR_UNIT",
+    "daily_cap_units": "DAILY_CAP_HOUR_UNITS",
+    "max_rate": "STUDY_MAX_PLAYBACK_RATE",
+    "timezone": "STUDY_TIMEZONE",
+}
+"""CreditingRules field -> the app setting it comes from."""
 
 
 @dataclass(frozen=True)
@@ -273,18 +276,36 @@ class OpenStretch:
 
     def add(self, segment: Segment) -> OpenStretch:
         """This stretch with one more segment; one that simply continues the last one (same
-        instant, same video position, same pace within 5 %) is merged into it, so a long
-        stretch of steady viewing stays one segment in the live state."""
+        instant, same video position, and either the same pace within 5 % or a merged segment
+        passing within MERGE_DEVIATION_S of the joint) is merged into it, so a long stretch of
+        steady viewing stays one segment in the live state however the heartbeats jitter.
+
+        Merging keeps the wall seconds and the union of video exactly; only the position
+        inside a merged segment becomes a straight line (used to split it at midnight or at
+        the daily cap), off by at most the deviation allowed at the joint."""
         if self.segments:
             last = self.segments[-1]
             if (
                 segment.start == last.end
                 and segment.video_from == last.video_to
-                and _same_pace(last, segment)
+                and (
+                    _same_pace(last, segment)
+                    or _joint_deviation(last, segment) <= MERGE_DEVIATION_S
+                )
             ):
                 merged = Segment(last.start, segment.end, last.video_from, segment.video_to)
                 return OpenStretch(self.opened_at, (*self.segments[:-1], merged))
         return OpenStretch(self.opened_at, (*self.segments, segment))
+
+
+MERGE_DEVIATION_S = 1.0
+"""How far (video seconds) a merged segment's straight line may pass from the joint."""
+
+
+def _joint_deviation(a: Segment, b: Segment) -> float:
+    """Distance at the joint between ``a`` followed by ``b`` and the one segment over both."""
+    merged = Segment(a.start, b.end, a.video_from, b.video_to)
+    return abs(merged.position_at(a.end) - a.video_to)
 
 
 def _same_pace(a: Segment, b: Segment) -> bool:
@@ -312,31 +333,6 @@ class ClosedStretch:
 def close_stretch(stretch: OpenStretch, at: float, check_passed: bool) -> ClosedStretch:
     """Close ``stretch`` at ``at``: credited iff the closing check passed."""
     return ClosedStretch(stretch.opened_at, at, check_passed, stretch.segments)
-
-
-# -- intervals ------------------------------------------------------------------------------
-
-
-def merge_intervals(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
-    """Sorted, disjoint union of ``intervals`` (touching ones merge; empty ones drop)."""
-    merged: list[list[float]] = []
-    for lo, hi in sorted((float(a), float(b)) for a, b in intervals if b > a):
-        if merged and lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
-    return tuple((lo, hi) for lo, hi in merged)
-
-
-def add_interval(merged: tuple[Interval, ...], interval: Interval) -> tuple[Interval, ...]:
-    """``merged`` (already a union) with ``interval`` added."""
-    return merge_intervals((*merged, interval))
-
-
-def covered_seconds(intervals: Iterable[Interval], duration: float | None = None) -> float:
-    """Length of the union of ``intervals``, clipped to ``[0, duration]`` if given."""
-    upper = math.inf if duration is None else duration
-    return sum(max(0.0, min(hi, upper) - max(lo, 0.0)) for lo, hi in merge_intervals(intervals))
 
 
 def is_complete(intervals: Iterable[Interval], duration: float, rules: CreditingRules) -> bool:

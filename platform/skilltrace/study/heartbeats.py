@@ -27,22 +27,62 @@ def record_heartbeat(
     """Record a player heartbeat; the result may carry a face check to answer now.
 
     A quiet heartbeat (nothing credited, voided or anomalous, no check due or overdue,
-    access re-checked recently) is folded in the state store alone; anything else goes
-    through the database and the trace.
+    access re-checked recently) is folded in the state store alone and without the session
+    lock: into what this worker last wrote for the session (one round trip), else into what
+    the store holds (two), saved only if the store still holds what was folded. Anything else,
+    or a race, goes through the locked path, the database and the trace.
     """
+    now = service.c.clock.now()
+    remembered = service.live.last_written(session_id)
+    if remembered is not None:
+        result = _lock_free(service, learner, session_id, beat, now, *remembered, fresh=False)
+        if result is not None:
+            return result
+    seen, live = service.live.read(session_id)
+    result = _lock_free(service, learner, session_id, beat, now, seen, live, fresh=True)
+    if result is not None:
+        return result
     with service._locked(f"study:session:{session_id}"):
         live = service.live.load(session_id)
-        now = service.c.clock.now()
-        if live is not None and live.header.get("learner_id") == learner.id:
-            last = live.header.get("last_beat_at")
-            if last and now.timestamp() - last < service.c.config["HEARTBEAT_S"] / 3:
-                # Too soon after the last one: answered, not folded (a script flooding
-                # heartbeats gains nothing and cannot grow the session's state).
+        if _owned(live, learner):
+            if _too_soon(service, live, now):
                 return _unchanged(session_id, live)
-            quiet = _quiet_heartbeat(service, session_id, live, beat, now)
+            quiet = _fold_quietly(service, session_id, live, beat, now)
             if quiet is not None:
+                service.live.save(session_id, live)
+                if not service.live.touch(learner.id, session_id):
+                    service.live.claim(learner.id, session_id)
                 return quiet
         return _with_rows(service, _user(service, learner), session_id, beat, now)
+
+
+def _lock_free(service, learner, session_id, beat, now, seen, live, *, fresh: bool):
+    """The quiet heartbeat folded into ``live`` (read as ``seen``) and saved; None if it is
+    not quiet or the store moved. A too-soon beat is answered from ``live`` only if it was
+    just read from the store (``fresh``), since the answer shows the open check."""
+    if not _owned(live, learner):
+        return None
+    if _too_soon(service, live, now):
+        return _unchanged(session_id, live) if fresh else None
+    quiet = _fold_quietly(service, session_id, live, beat, now)
+    if quiet is not None and service.live.save_if_unchanged(session_id, seen, live):
+        return quiet
+    return None
+
+
+def _owned(live: LiveSession | None, learner) -> bool:
+    return live is not None and live.header.get("learner_id") == learner.id
+
+
+def _too_soon(service: StudyService, live: LiveSession, now: datetime) -> bool:
+    """Closer than HEARTBEAT_MIN_SHARE x HEARTBEAT_S to the last folded one: answered, not
+    folded (a script flooding heartbeats gains nothing and cannot grow the session's state)."""
+    last = live.header.get("last_beat_at")
+    config = service.c.config
+    return (
+        bool(last)
+        and now.timestamp() - last < config["HEARTBEAT_MIN_SHARE"] * config["HEARTBEAT_S"]
+    )
 
 
 def _unchanged(session_id: int, live: LiveSession) -> HeartbeatResult:
@@ -51,9 +91,11 @@ def _unchanged(session_id: int, live: LiveSession) -> HeartbeatResult:
     return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
 
 
-def _quiet_heartbeat(
+def _fold_quietly(
     service: StudyService, session_id: int, live: LiveSession, beat: dict, now: datetime
-):
+) -> HeartbeatResult | None:
+    """Fold the heartbeat into ``live`` (not saved) if it changes nothing durable; else None,
+    leaving ``live`` as it was."""
     header, stamp = live.header, now.timestamp()
     check = OpenCheck.from_header(header.get("check"))
     if (
@@ -75,9 +117,6 @@ def _quiet_heartbeat(
         return None
     live.fold = result.state
     header["last_beat_at"] = stamp
-    service.live.save(session_id, live)
-    if not service.live.touch(header["learner_id"], session_id):
-        service.live.claim(header["learner_id"], session_id)
     return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
 
 

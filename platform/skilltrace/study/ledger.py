@@ -21,15 +21,13 @@ from typing import Any
 from skilltrace.study.crediting import (
     ClosedStretch,
     CreditingRules,
-    Interval,
     Segment,
-    add_interval,
     apply_daily_cap,
     attested_units,
-    covered_seconds,
     is_complete,
     split_at_midnights,
 )
+from skilltrace.study.intervals import Interval, add_interval, covered_seconds
 
 LessonId = Hashable
 

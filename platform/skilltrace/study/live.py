@@ -9,11 +9,14 @@ names it and expires when heartbeats stop.
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from skilltrace.state import LiveState, get_json, set_json
+from skilltrace.state import Claim, LiveState
 from skilltrace.study.models import FaceCheck
 from skilltrace.study.replay import StudyState
 
@@ -52,22 +55,80 @@ class LiveSession:
         )
 
 
+class RecentWrites:
+    """What this process last wrote for each live session (the newest ``size``), so that a
+    heartbeat reaching the worker that handled the previous one can skip reading the store.
+    Only a hint: :meth:`LiveStore.save_if_unchanged` still checks it against the store."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._texts: OrderedDict[int, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session_id: int) -> str | None:
+        with self._lock:
+            return self._texts.get(session_id)
+
+    def put(self, session_id: int, text: str) -> None:
+        with self._lock:
+            self._texts[session_id] = text
+            self._texts.move_to_end(session_id)
+            while len(self._texts) > self.size:
+                self._texts.popitem(last=False)
+
+    def forget(self, session_id: int) -> None:
+        with self._lock:
+            self._texts.pop(session_id, None)
+
+
 class LiveStore:
     """Typed access to the study keys of the state store."""
 
-    def __init__(self, state: LiveState, session_ttl_s: float):
+    def __init__(self, state: LiveState, session_ttl_s: float, recent: RecentWrites | None = None):
         self.state = state
         self.session_ttl_s = session_ttl_s
+        self.recent = recent or RecentWrites(size=0)
 
     def load(self, session_id: int) -> LiveSession | None:
-        data = get_json(self.state, f"study:session:{session_id}")
-        return None if data is None else LiveSession.from_dict(data)
+        return self.read(session_id)[1]
 
     def save(self, session_id: int, live: LiveSession) -> None:
-        set_json(self.state, f"study:session:{session_id}", live.to_dict(), ttl=LIVE_TTL_S)
+        text = _text(live)
+        self.state.set(f"study:session:{session_id}", text, ttl=LIVE_TTL_S)
+        self.recent.put(session_id, text)
+
+    def read(self, session_id: int) -> tuple[str | None, LiveSession | None]:
+        """The stored text and the session it holds (for :meth:`save_if_unchanged`)."""
+        text = self.state.get(f"study:session:{session_id}")
+        return text, None if text is None else _parse(text)
+
+    def last_written(self, session_id: int) -> tuple[str, LiveSession] | None:
+        """What this process last wrote for the session, if it still remembers (may be stale:
+        only for :meth:`save_if_unchanged`)."""
+        text = self.recent.get(session_id)
+        return None if text is None else (text, _parse(text))
+
+    def save_if_unchanged(self, session_id: int, seen: str, live: LiveSession) -> bool:
+        """Save without the session lock, renewing the learner's active claim, only if
+        nothing changed since ``seen`` was read, no locked request is running and no other
+        session holds the claim (one round trip); False, saving nothing, otherwise."""
+        learner_id = live.header["learner_id"]
+        text = _text(live)
+        saved = self.state.replace_if_unchanged(
+            f"study:session:{session_id}",
+            seen,
+            text,
+            LIVE_TTL_S,
+            lock=f"study:session:{session_id}",
+            claim=Claim(f"study:active:{learner_id}", str(session_id), self.session_ttl_s),
+        )
+        if saved:
+            self.recent.put(session_id, text)
+        return saved
 
     def drop(self, session_id: int) -> None:
         self.state.delete(f"study:session:{session_id}")
+        self.recent.forget(session_id)
 
     def active_session(self, learner_id: int) -> int | None:
         value = self.state.get(f"study:active:{learner_id}")
@@ -96,6 +157,14 @@ class LiveStore:
         for frame in frames:
             self.state.rpush(key, _digest(frame), ttl=SEEN_FRAMES_TTL_S)
         self.state.ltrim_tail(key, SEEN_FRAMES_KEPT)
+
+
+def _text(live: LiveSession) -> str:
+    return json.dumps(live.to_dict(), separators=(",", ":"))
+
+
+def _parse(text: str) -> LiveSession:
+    return LiveSession.from_dict(json.loads(text))
 
 
 def _digest(data: bytes) -> str:

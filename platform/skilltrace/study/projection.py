@@ -21,11 +21,9 @@ from sqlalchemy.orm import Session
 
 from skilltrace.study.crediting import (
     CreditingRules,
-    Interval,
-    add_interval,
-    covered_seconds,
     local_day,
 )
+from skilltrace.study.intervals import Interval, add_interval, covered_seconds
 from skilltrace.study.ledger import Ledger, LessonInfo
 from skilltrace.study.models import CreditedTime, LessonProgress
 from skilltrace.traces.services import TraceLog

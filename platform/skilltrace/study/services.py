@@ -24,7 +24,7 @@ from skilltrace.errors import DomainError
 from skilltrace.state import LiveState, LockBusy, held_lock
 from skilltrace.study.crediting import CreditingRules
 from skilltrace.study.ledger import LessonInfo
-from skilltrace.study.live import LiveSession, LiveStore, OpenCheck
+from skilltrace.study.live import LiveSession, LiveStore, OpenCheck, RecentWrites
 from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState, StudySession
 from skilltrace.study.projection import apply_delta, baseline, ledger_delta
 from skilltrace.study.replay import StudyState, step
@@ -47,6 +47,7 @@ class StudyCollaborators:
     template_of: Any  # callable(learner_id) -> template or None
     verify_burst: Any  # callable(template, frames) -> BurstVerdict
     store_snapshot: Any  # callable(learner_id, jpeg_bytes) -> snapshot with .id
+    recent: RecentWrites | None = None  # this process's last live-state writes
 
 
 class StudyService:
@@ -54,7 +55,7 @@ class StudyService:
 
     def __init__(self, c: StudyCollaborators):
         self.c = c
-        self.live = LiveStore(c.state, c.config["STUDY_SESSION_TTL_S"])
+        self.live = LiveStore(c.state, c.config["STUDY_SESSION_TTL_S"], c.recent)
 
     # -- helpers --------------------------------------------------------------------------
     def _locked(self, key: str):

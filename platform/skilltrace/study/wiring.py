@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -10,7 +11,7 @@ from flask import current_app
 from skilltrace.clock import current_clock
 from skilltrace.extensions import db
 from skilltrace.state import current_state
-from skilltrace.study.crediting import CreditingRules
+from skilltrace.study.crediting import RULE_SETTINGS, CreditingRules
 from skilltrace.study.services import StudyCollaborators, StudyService
 from skilltrace.traces.services import TraceLog
 
@@ -23,6 +24,15 @@ def _access(learner, lesson_id: int, now: datetime):
     return study_access(learner, lesson_id, now.astimezone(SHANGHAI).date())
 
 
+def _rules(config) -> CreditingRules:
+    return _rules_of(tuple((key, config[key]) for key in RULE_SETTINGS.values() if key in config))
+
+
+@lru_cache(maxsize=64)
+def _rules_of(settings: tuple) -> CreditingRules:
+    return CreditingRules.from_config(dict(settings))
+
+
 def study_service() -> StudyService:
     """The study service for the current request."""
     from skilltrace.faces import services as faces
@@ -33,7 +43,7 @@ def study_service() -> StudyService:
             state=current_state(),
             trace=TraceLog(db.session),
             clock=current_clock(),
-            rules=CreditingRules.from_config(current_app.config),
+            rules=_rules(current_app.config),
             config=current_app.config,
             access=_access,
             template_of=faces.active_template,
@@ -41,5 +51,6 @@ def study_service() -> StudyService:
                 template, frames
             ),
             store_snapshot=faces.store_snapshot,
+            recent=current_app.extensions.get("skilltrace.study.recent"),
         )
     )

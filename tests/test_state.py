@@ -1,0 +1,72 @@
+"""Both live-state stores give ``replace_if_unchanged`` the same meaning: one atomic
+compare-and-set that also respects the session lock and the learner's active claim."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from skilltrace.state import Claim, InProcessState, RedisState, held_lock
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def store(request):
+    if request.param == "in-process":
+        yield InProcessState(prefix="t:")
+        return
+    url = os.environ.get("REDIS_URL")
+    if not url:  # under CI=true REDIS_URL is required (tests/conftest.py)
+        pytest.skip("REDIS_URL is not set")
+    redis_store = RedisState(url, prefix=f"st-test-state-{uuid.uuid4().hex[:8]}:")
+    yield redis_store
+    redis_store.delete_prefix("")
+
+
+CLAIM = Claim("active:7", "42", 30)
+
+
+def replace(store, seen="old", claim=CLAIM):
+    return store.replace_if_unchanged("live:42", seen, "new", 60, lock="live:42", claim=claim)
+
+
+def test_writes_value_and_claim_when_nothing_moved(store):
+    store.set("live:42", "old")
+    assert replace(store) is True
+    assert store.get("live:42") == "new"
+    assert store.get("active:7") == "42"
+    assert 59 < store.ttl("live:42") <= 60
+    assert 29 < store.ttl("active:7") <= 30
+
+
+def test_renews_own_claim(store):
+    store.set("live:42", "old")
+    store.set("active:7", "42", ttl=1)
+    assert replace(store) is True
+    assert store.ttl("active:7") > 29
+
+
+@pytest.mark.parametrize(
+    "arrange",
+    [
+        pytest.param(lambda s: s.set("live:42", "changed"), id="value changed"),
+        pytest.param(lambda s: None, id="value missing"),
+        pytest.param(
+            lambda s: (s.set("live:42", "old"), s.set("active:7", "43")), id="claim of another"
+        ),
+    ],
+)
+def test_writes_nothing_when_something_moved(store, arrange):
+    arrange(store)
+    before = (store.get("live:42"), store.get("active:7"))
+    assert replace(store) is False
+    assert (store.get("live:42"), store.get("active:7")) == before
+
+
+def test_writes_nothing_while_the_lock_is_held(store):
+    store.set("live:42", "old")
+    with held_lock(store, "live:42"):
+        assert replace(store) is False
+    assert store.get("live:42") == "old" and store.get("active:7") is None
+    assert replace(store) is True
