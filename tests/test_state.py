@@ -11,17 +11,21 @@ import pytest
 from skilltrace.state import Claim, InProcessState, RedisState, held_lock
 
 
-@pytest.fixture(params=["in-process", "redis"])
-def store(request):
-    if request.param == "in-process":
-        yield InProcessState(prefix="t:")
-        return
+@pytest.fixture
+def redis_store():
     url = os.environ.get("REDIS_URL")
     if not url:  # under CI=true REDIS_URL is required (tests/conftest.py)
         pytest.skip("REDIS_URL is not set")
-    redis_store = RedisState(url, prefix=f"st-test-state-{uuid.uuid4().hex[:8]}:")
-    yield redis_store
-    redis_store.delete_prefix("")
+    store = RedisState(url, prefix=f"st-test-state-{uuid.uuid4().hex[:8]}:")
+    yield store
+    store.delete_prefix("")
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def store(request):
+    if request.param == "in-process":
+        return InProcessState(prefix="t:")
+    return request.getfixturevalue("redis_store")
 
 
 CLAIM = Claim("active:7", "42", 30)
@@ -70,3 +74,20 @@ def test_writes_nothing_while_the_lock_is_held(store):
         assert replace(store) is False
     assert store.get("live:42") == "old" and store.get("active:7") is None
     assert replace(store) is True
+
+
+def test_redis_reloads_a_script_the_server_forgot(redis_store):
+    redis_store.set("live:42", "old")
+    redis_store.client.script_flush()
+    assert replace(redis_store) is True
+    assert redis_store.get("live:42") == "new"
+
+
+def test_redis_reconnects_once_after_a_broken_connection(redis_store):
+    redis_store.set("live:42", "old")
+    assert replace(redis_store) is True  # this thread's own connection is open
+    own = redis_store._own_connection()
+    own.send_command("CLIENT", "ID")
+    redis_store.client.client_kill_filter(_id=own.read_response())  # the server drops it
+    redis_store.set("live:42", "old")
+    assert replace(redis_store) is True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -188,7 +189,8 @@ class RedisState:
 
         self.prefix = prefix
         self.client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
-        self._replace_if_unchanged = self.client.register_script(REPLACE_IF_UNCHANGED_LUA)
+        self._replace_sha = hashlib.sha1(REPLACE_IF_UNCHANGED_LUA.encode()).hexdigest()
+        self._own = threading.local()
 
     def get(self, key):
         return self.client.get(self.prefix + key)
@@ -237,15 +239,43 @@ class RedisState:
         return bool(self.client.ping())
 
     def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim):
-        keys = [self.prefix + key, self.prefix + f"lock:{lock}", self.prefix + claim.key]
-        args = [
+        keys = (self.prefix + key, self.prefix + f"lock:{lock}", self.prefix + claim.key)
+        args = (
             hashlib.sha1(seen.encode()).hexdigest(),
             value,
             max(1, int(ttl * 1000)),
             claim.holder,
             max(1, int(claim.ttl * 1000)),
-        ]
-        return self._replace_if_unchanged(keys=keys, args=args) == 1
+        )
+        return self._evalsha(self._replace_sha, REPLACE_IF_UNCHANGED_LUA, keys, args) == 1
+
+    def _evalsha(self, sha: str, script: str, keys: tuple, args: tuple) -> Any:
+        """EVALSHA on this thread's own connection: the heartbeat's one round trip skips the
+        pool's per-command bookkeeping. Loads the script if the server lost it; reconnects
+        once after a broken connection (the script only writes if nothing moved, so running
+        it twice is harmless)."""
+        from redis.exceptions import ConnectionError, NoScriptError, TimeoutError
+
+        conn = self._own_connection()
+        for attempt in range(3):
+            try:
+                conn.send_command("EVALSHA", sha, len(keys), *keys, *args)
+                return conn.read_response()
+            except NoScriptError:
+                self.client.script_load(script)
+            except (ConnectionError, TimeoutError):
+                conn.disconnect()
+                if attempt:
+                    raise
+        raise RuntimeError("the script could not be loaded")
+
+    def _own_connection(self):
+        own = self._own
+        if getattr(own, "pid", None) != os.getpid():  # new thread, or a forked worker
+            pool = self.client.connection_pool
+            own.connection = pool.connection_class(**pool.connection_kwargs)
+            own.pid = os.getpid()
+        return own.connection
 
 
 def get_json(state: LiveState, key: str) -> Any:

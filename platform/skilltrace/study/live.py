@@ -62,23 +62,30 @@ class RecentWrites:
 
     def __init__(self, size: int = 4096):
         self.size = size
-        self._texts: OrderedDict[int, str] = OrderedDict()
+        self._items: OrderedDict[int, tuple[str, LiveSession]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session_id: int) -> str | None:
+    def get(self, session_id: int) -> tuple[str, LiveSession] | None:
+        """The text written and a copy of the session it holds (the fold is immutable; the
+        header, whose values are only ever replaced, is copied)."""
         with self._lock:
-            return self._texts.get(session_id)
+            item = self._items.get(session_id)
+        if item is None:
+            return None
+        text, live = item
+        return text, LiveSession(live.fold, live.next_check_at, live.nonce, dict(live.header))
 
-    def put(self, session_id: int, text: str) -> None:
+    def put(self, session_id: int, text: str, live: LiveSession) -> None:
+        snapshot = LiveSession(live.fold, live.next_check_at, live.nonce, dict(live.header))
         with self._lock:
-            self._texts[session_id] = text
-            self._texts.move_to_end(session_id)
-            while len(self._texts) > self.size:
-                self._texts.popitem(last=False)
+            self._items[session_id] = (text, snapshot)
+            self._items.move_to_end(session_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
     def forget(self, session_id: int) -> None:
         with self._lock:
-            self._texts.pop(session_id, None)
+            self._items.pop(session_id, None)
 
 
 class LiveStore:
@@ -95,7 +102,7 @@ class LiveStore:
     def save(self, session_id: int, live: LiveSession) -> None:
         text = _text(live)
         self.state.set(f"study:session:{session_id}", text, ttl=LIVE_TTL_S)
-        self.recent.put(session_id, text)
+        self.recent.put(session_id, text, live)
 
     def read(self, session_id: int) -> tuple[str | None, LiveSession | None]:
         """The stored text and the session it holds (for :meth:`save_if_unchanged`)."""
@@ -105,8 +112,7 @@ class LiveStore:
     def last_written(self, session_id: int) -> tuple[str, LiveSession] | None:
         """What this process last wrote for the session, if it still remembers (may be stale:
         only for :meth:`save_if_unchanged`)."""
-        text = self.recent.get(session_id)
-        return None if text is None else (text, _parse(text))
+        return self.recent.get(session_id)
 
     def save_if_unchanged(self, session_id: int, seen: str, live: LiveSession) -> bool:
         """Save without the session lock, renewing the learner's active claim, only if
@@ -123,7 +129,7 @@ class LiveStore:
             claim=Claim(f"study:active:{learner_id}", str(session_id), self.session_ttl_s),
         )
         if saved:
-            self.recent.put(session_id, text)
+            self.recent.put(session_id, text, live)
         return saved
 
     def drop(self, session_id: int) -> None:
