@@ -9,12 +9,13 @@ names it and expires when heartbeats stop.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from skilltrace.state import Claim, LiveState
 from skilltrace.study.models import FaceCheck
@@ -166,11 +167,11 @@ class LiveStore:
 
 
 def _text(live: LiveSession) -> str:
-    return json.dumps(live.to_dict(), separators=(",", ":"))
+    return orjson.dumps(live.to_dict(), option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _parse(text: str) -> LiveSession:
-    return LiveSession.from_dict(json.loads(text))
+    return LiveSession.from_dict(orjson.loads(text))
 
 
 def _digest(data: bytes) -> str:

@@ -34,23 +34,37 @@ def _rules_of(settings: tuple) -> CreditingRules:
 
 
 def study_service() -> StudyService:
-    """The study service for the current request."""
+    """The study service of the current app: built once, and again only when the clock, the
+    store, the crediting rules or the session TTL it was built with change (tests swap them).
+    It keeps no per-request state: ``db.session`` resolves to the current request's session."""
     from skilltrace.faces import services as faces
 
-    return StudyService(
+    app = current_app._get_current_object()
+    state, clock, rules = current_state(), current_clock(), _rules(app.config)
+    ttl = app.config["STUDY_SESSION_TTL_S"]
+    built = app.extensions.get("skilltrace.study.service")
+    if (
+        built is not None
+        and (built.c.state, built.c.clock) == (state, clock)
+        and (built.c.rules, built.live.session_ttl_s) == (rules, ttl)
+    ):
+        return built
+    service = StudyService(
         StudyCollaborators(
             db=db.session,
-            state=current_state(),
+            state=state,
             trace=TraceLog(db.session),
-            clock=current_clock(),
-            rules=_rules(current_app.config),
-            config=current_app.config,
+            clock=clock,
+            rules=rules,
+            config=app.config,
             access=_access,
             template_of=faces.active_template,
             verify_burst=lambda template, frames: faces.face_engine().verify_burst(
                 template, frames
             ),
             store_snapshot=faces.store_snapshot,
-            recent=current_app.extensions.get("skilltrace.study.recent"),
+            recent=app.extensions.get("skilltrace.study.recent"),
         )
     )
+    app.extensions["skilltrace.study.service"] = service
+    return service
