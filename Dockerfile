@@ -23,4 +23,4 @@ USER skilltrace
 EXPOSE 8000
 # Migrate, then serve. SECRET_KEY, SKILLTRACE_DATA_KEY, DATABASE_URL and REDIS_URL come from
 # the environment (see compose.yaml).
-CMD ["sh", "-c", "flask db upgrade && exec gunicorn --worker-class gthread --workers ${WEB_CONCURRENCY:-2} --threads 8 --bind 0.0.0.0:8000 --access-logfile - 'skilltrace:create_app()'"]
+CMD ["sh", "-c", "flask db upgrade && exec gunicorn --worker-class gthread --workers ${WEB_CONCURRENCY:-2} --threads 4 --bind 0.0.0.0:8000 --access-logfile - 'skilltrace:create_app()'"]

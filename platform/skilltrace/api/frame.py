@@ -123,6 +123,16 @@ def api_auth(*roles: str, light: bool = False):
     return decorator
 
 
+JSON_TYPES = {
+    "string": lambda value: isinstance(value, str),
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "number": lambda value: isinstance(value, int | float) and not isinstance(value, bool),
+    "boolean": lambda value: isinstance(value, bool),
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+}
+
+
 def _check(schema: dict, body: dict) -> None:
     for name in schema.get("required", ()):
         if body.get(name) in (None, ""):
@@ -131,15 +141,8 @@ def _check(schema: dict, body: dict) -> None:
         if name not in body or body[name] is None:
             continue
         value, kind = body[name], spec.get("type")
-        ok = {
-            "string": isinstance(value, str),
-            "integer": isinstance(value, int) and not isinstance(value, bool),
-            "number": isinstance(value, int | float) and not isinstance(value, bool),
-            "boolean": isinstance(value, bool),
-            "object": isinstance(value, dict),
-            "array": isinstance(value, list),
-        }.get(kind, True)
-        if not ok:
+        of_type = JSON_TYPES.get(kind)
+        if of_type is not None and not of_type(value):
             raise DomainError("field_type", _l("This field has the wrong type."), field=name)
         if kind == "string" and len(value) > spec.get("maxLength", 10_000):
             raise DomainError("field_too_long", _l("This field is too long."), field=name)

@@ -221,7 +221,8 @@ class _Step:
             self.flag(result.anomaly)
         else:
             segment = Segment.from_pair(session.last, result)
-            pieces = cut_segment(segment, [b.at for b in session.pending])
+            pending = session.pending
+            pieces = cut_segment(segment, [b.at for b in pending]) if pending else [segment]
             for boundary, piece in zip(session.pending, pieces, strict=False):
                 self._settle(boundary, piece, beat.at)
             if stretch is not None:
