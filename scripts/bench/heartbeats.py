@@ -371,7 +371,7 @@ def main() -> None:
     )
     print(
         f"  largest open stretch after the run: {segments} segments, "
-        f"{size:,} bytes of live-state JSON (one segment per credited heartbeat pair)"
+        f"{size:,} bytes of live-state JSON (steady viewing is one segment; a gap starts one)"
     )
     print(f"  after the run: {_world.load_text()}")
 
