@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import copy
 import hmac
-import threading
 import time
-from collections import OrderedDict
-from typing import Any
 
 from flask import Flask, current_app, session
 from flask.sessions import SecureCookieSessionInterface
@@ -22,27 +19,9 @@ from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature
 from wtforms import ValidationError
 
+from skilltrace.state import BoundedMap
+
 SIMPLE_TYPES = (str, int, float, bool, type(None))
-
-
-class VerifiedTexts:
-    """A bounded, thread-safe map from a verified signed text to what it decoded to."""
-
-    def __init__(self, size: int = 8192):
-        self.size = size
-        self._items: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, text: str) -> Any:
-        with self._lock:
-            return self._items.get(text)
-
-    def put(self, text: str, value: Any) -> None:
-        with self._lock:
-            self._items[text] = value
-            self._items.move_to_end(text)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 class VerifiedCookieSessionInterface(SecureCookieSessionInterface):
@@ -50,7 +29,7 @@ class VerifiedCookieSessionInterface(SecureCookieSessionInterface):
     from memory while it is younger than the session lifetime (Flask's own expiry rule)."""
 
     def __init__(self) -> None:
-        self.verified = VerifiedTexts()
+        self.verified = BoundedMap(8192)
 
     def open_session(self, app: Flask, request):
         text = request.cookies.get(self.get_cookie_name(app))
@@ -86,7 +65,7 @@ def check_csrf(token: str) -> None:
     if app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
         validate_csrf(token)
         return
-    verified: VerifiedTexts = app.extensions["skilltrace.csrf_verified"]
+    verified: BoundedMap = app.extensions["skilltrace.csrf_verified"]
     raw = verified.get(token)
     if raw is None:
         validate_csrf(token)
@@ -99,4 +78,4 @@ def check_csrf(token: str) -> None:
 
 def init_app(app: Flask) -> None:
     app.session_interface = VerifiedCookieSessionInterface()
-    app.extensions["skilltrace.csrf_verified"] = VerifiedTexts()
+    app.extensions["skilltrace.csrf_verified"] = BoundedMap(8192)

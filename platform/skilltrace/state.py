@@ -15,6 +15,7 @@ import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -65,6 +66,31 @@ redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
 return 1
 """
+
+
+class BoundedMap:
+    """A thread-safe map of this process keeping only the ``size`` newest entries (for caches
+    whose misses are only slower, never wrong)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def pop(self, key: Any) -> None:
+        with self._lock:
+            self._items.pop(key, None)
 
 
 class InProcessState:

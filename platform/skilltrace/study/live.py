@@ -9,15 +9,13 @@ names it and expires when heartbeats stop.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from skilltrace.state import Claim, LiveState
+from skilltrace.state import BoundedMap, Claim, LiveState
 from skilltrace.study.models import FaceCheck
 from skilltrace.study.replay import StudyState
 
@@ -62,15 +60,12 @@ class RecentWrites:
     Only a hint: :meth:`LiveStore.save_if_unchanged` still checks it against the store."""
 
     def __init__(self, size: int = 4096):
-        self.size = size
-        self._items: OrderedDict[int, tuple[str, LiveSession]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items = BoundedMap(size)
 
     def get(self, session_id: int) -> tuple[str, LiveSession] | None:
         """The text written and a copy of the session it holds (the fold is immutable; the
         header, whose values are only ever replaced, is copied)."""
-        with self._lock:
-            item = self._items.get(session_id)
+        item = self._items.get(session_id)
         if item is None:
             return None
         text, live = item
@@ -78,15 +73,10 @@ class RecentWrites:
 
     def put(self, session_id: int, text: str, live: LiveSession) -> None:
         snapshot = LiveSession(live.fold, live.next_check_at, live.nonce, dict(live.header))
-        with self._lock:
-            self._items[session_id] = (text, snapshot)
-            self._items.move_to_end(session_id)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self._items.put(session_id, (text, snapshot))
 
     def forget(self, session_id: int) -> None:
-        with self._lock:
-            self._items.pop(session_id, None)
+        self._items.pop(session_id)
 
 
 class LiveStore:
