@@ -66,12 +66,13 @@ def check_csrf(token: str) -> None:
         validate_csrf(token)
         return
     verified: BoundedMap = app.extensions["skilltrace.csrf_verified"]
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     raw = verified.get(token)
     if raw is None:
         validate_csrf(token)
-        verified.put(token, session[app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")])
+        verified.put(token, session[field])
         return
-    expected = session.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    expected = session.get(field)
     if not expected or not hmac.compare_digest(expected, raw):
         raise ValidationError("The CSRF tokens do not match.")
 

@@ -9,7 +9,6 @@ optional TTLs in seconds). The in-process store is valid for one process only (t
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import secrets
@@ -302,15 +301,6 @@ class RedisState:
             own.connection = pool.connection_class(**pool.connection_kwargs)
             own.pid = os.getpid()
         return own.connection
-
-
-def get_json(state: LiveState, key: str) -> Any:
-    raw = state.get(key)
-    return None if raw is None else json.loads(raw)
-
-
-def set_json(state: LiveState, key: str, value: Any, ttl: float | None = None, nx=False) -> bool:
-    return state.set(key, json.dumps(value, separators=(",", ":")), ttl=ttl, nx=nx)
 
 
 class LockBusy(Exception):
