@@ -98,6 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FACE_CHECK_MAX_S", 900, "Latest next face check after a passed one, seconds."),
     Setting("FACE_CHECK_WINDOW_S", 60, "Seconds a learner has to answer a face check."),
     Setting("FACE_CHECK_MAX_TRIES", 3, "Tries allowed within one check window."),
+    Setting(
+        "APPEAL_DAYS", 7, "Days after a failed or missed face check in which it may be appealed."
+    ),
     Setting("HEARTBEAT_S", 15.0, "Seconds between player heartbeats."),
     Setting(
         "HEARTBEAT_MIN_SHARE",

@@ -37,6 +37,15 @@ def init_app(app: Flask) -> None:
     app.add_template_global(_enrollment_state, "face_enrollment_state")
     app.add_template_global(_open_case_count, "face_open_case_count")
     app.add_template_global(lambda s: STATUS_LABELS.get(s, s), "face_status_label")
+    _init_appeals(app)
+
+
+def _init_appeals(app: Flask) -> None:
+    """Appeals of face checks and accommodations (see ``appeals.py``, ``accommodations.py``)."""
+    from skilltrace.faces import appeal_models, appeals_api, appeals_views  # noqa: F401
+
+    appeals_views.init_app(app)
+    app.register_blueprint(appeals_api.bp)
 
 
 def _enrollment_state(user):

@@ -50,7 +50,10 @@ class LessonInfo:
 
 @dataclass(frozen=True)
 class VoidedStretch:
-    """A stretch of viewing that was not credited, and why."""
+    """A stretch of viewing that was not credited, and why.
+
+    ``segments`` keep what was watched, so that a check a reviewer later overturns can
+    credit the stretch (see :mod:`skilltrace.study.projection`)."""
 
     session_id: Any
     lesson_id: Any
@@ -58,6 +61,7 @@ class VoidedStretch:
     closed_at: float
     reason: str
     seconds: float
+    segments: tuple[Segment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ class Ledger:
             "coverage": [[k, [list(i) for i in v]] for k, v in self.coverage.items()],
             "lessons": [[k, info.course_id, info.duration_s] for k, info in self.lessons.items()],
             "completed": [[k, at] for k, at in self.completed.items()],
-            "voided": [list(astuple(v)) for v in self.voided],
+            "voided": [list(astuple(v)) for v in self.voided],  # segments: nested lists
             "anomalies": dict(self.anomalies),
         }
 
@@ -145,9 +149,14 @@ class Ledger:
             coverage={k: tuple((lo, hi) for lo, hi in v) for k, v in data["coverage"]},
             lessons={k: LessonInfo(course, d) for k, course, d in data["lessons"]},
             completed={k: at for k, at in data["completed"]},
-            voided=tuple(VoidedStretch(*v) for v in data["voided"]),
+            voided=tuple(_voided_from_list(v) for v in data["voided"]),
             anomalies=dict(data["anomalies"]),
         )
+
+
+def _voided_from_list(values: list) -> VoidedStretch:
+    segments = tuple(Segment(*s) for s in values[6]) if len(values) > 6 else ()
+    return VoidedStretch(*values[:6], segments=segments)
 
 
 def _plus(mapping: Mapping[Any, float], key: Any, amount: float) -> dict[Any, float]:
@@ -221,10 +230,15 @@ def record_void(ledger: Ledger, voided: VoidedStretch) -> tuple[Ledger, int]:
     return replace(ledger, voided=(*ledger.voided, voided)), len(ledger.voided)
 
 
-def add_void_seconds(ledger: Ledger, index: int, seconds: float) -> Ledger:
-    """Add late-known seconds (the tail before the voiding check) to voided stretch ``index``."""
+def add_void_seconds(
+    ledger: Ledger, index: int, seconds: float, segment: Segment | None = None
+) -> Ledger:
+    """Add late-known seconds (the tail before the voiding check, ``segment``) to voided
+    stretch ``index``."""
     voided = list(ledger.voided)
-    voided[index] = replace(voided[index], seconds=voided[index].seconds + seconds)
+    old = voided[index]
+    segments = old.segments if segment is None else (*old.segments, segment)
+    voided[index] = replace(old, seconds=old.seconds + seconds, segments=segments)
     return replace(ledger, voided=tuple(voided))
 
 

@@ -4,7 +4,9 @@
 seconds for the daily cap, the lesson's coverage); :func:`ledger_delta` compares two ledgers
 and says what the step between them credited; :func:`apply_delta` writes that to the ledger
 tables *and* the trace in the caller's transaction. :func:`replay_trace` rebuilds the same
-tables from the trace alone (``flask study recompute``).
+tables from the trace alone (``flask study recompute``), crediting overturned checks and attested
+attendance on the way (see :mod:`skilltrace.study.amends`); :func:`rebuild_ledger` rewrites a
+learner's tables from that replay after such an event.
 """
 
 from __future__ import annotations
@@ -12,19 +14,31 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from skilltrace.study.amends import (
+    ATTENDANCE_ATTESTED,
+    CHECK_FAILED,
+    CHECK_MISSED,
+    CHECK_OVERTURNED,
+    CHECK_PASSED,
+    VOIDED_SEGMENTS,
+    VOIDING_REASONS,
+    AmendTracker,
+    attendance_segment,
+    credit_segments,
+)
 from skilltrace.study.crediting import (
     CreditingRules,
     local_day,
 )
 from skilltrace.study.intervals import Interval, add_interval, covered_seconds
-from skilltrace.study.ledger import Ledger, LessonInfo
+from skilltrace.study.ledger import Ledger, LessonInfo, VoidedStretch
 from skilltrace.study.models import CreditedTime, LessonProgress
 from skilltrace.traces.services import TraceLog
 
@@ -41,10 +55,15 @@ class LedgerDelta:
     capped: dict[str, float] = field(default_factory=dict)
     intervals: list[Interval] = field(default_factory=list)
     completed: bool = False
+    voided: list[VoidedStretch] = field(default_factory=list)  # new voided segments only
+
+    @property
+    def credits(self) -> bool:
+        return bool(self.credited or self.capped or self.intervals or self.completed)
 
     @property
     def empty(self) -> bool:
-        return not (self.credited or self.capped or self.intervals or self.completed)
+        return not (self.credits or self.voided)
 
     @property
     def seconds(self) -> float:
@@ -118,7 +137,24 @@ def ledger_delta(before: Ledger, after: Ledger, lesson_id: int) -> LedgerDelta:
         after.coverage.get(lesson_id, ()), before.coverage.get(lesson_id, ())
     )
     delta.completed = lesson_id in after.completed and lesson_id not in before.completed
+    delta.voided = _new_void_segments(before.voided, after.voided)
     return delta
+
+
+def _new_void_segments(
+    before: tuple[VoidedStretch, ...], after: tuple[VoidedStretch, ...]
+) -> list[VoidedStretch]:
+    """Stretches voided by a check since ``before``, each with only its new segments."""
+    found = []
+    for index, voided in enumerate(after):
+        if voided.reason not in VOIDING_REASONS:
+            continue
+        known = before[index].segments if index < len(before) else None
+        if known is None:
+            found.append(voided)
+        elif len(voided.segments) > len(known):
+            found.append(replace(voided, segments=voided.segments[len(known) :]))
+    return found
 
 
 def apply_delta(
@@ -132,7 +168,23 @@ def apply_delta(
     at: datetime,
 ) -> None:
     """Write a step's credit to the ledger tables and the trace (same transaction)."""
-    if delta.empty:
+    for voided in delta.voided:
+        trace.append(
+            learner_id,
+            VOIDED_SEGMENTS,
+            {
+                "lesson_id": voided.lesson_id,
+                "course_id": course_id,
+                "duration_s": duration_s,
+                "reason": voided.reason,
+                "opened_at": voided.opened_at,
+                "closed_at": voided.closed_at,
+                "segments": [[s.start, s.end, s.video_from, s.video_to] for s in voided.segments],
+            },
+            session_id=session_id,
+            at=at,
+        )
+    if not delta.credits:
         return
     trace.append(
         learner_id,
@@ -202,12 +254,16 @@ def apply_delta(
 
 @dataclass
 class ProjectedLedger:
-    """The ledger tables' content, as plain data (from the DB or from the trace)."""
+    """The ledger tables' content, as plain data (from the DB or from the trace).
+
+    ``lessons`` (course id and duration per lesson, as the trace tells them) is what a rebuild
+    needs to write rows; it is not compared."""
 
     credited: dict[tuple[int, str], float] = field(default_factory=dict)
     capped: dict[tuple[int, str], float] = field(default_factory=dict)
     coverage: dict[int, tuple[Interval, ...]] = field(default_factory=dict)
     completed: dict[int, str] = field(default_factory=dict)
+    lessons: dict[int, LessonInfo] = field(default_factory=dict)
 
     def differences(self, other: ProjectedLedger, tolerance: float = 1e-6) -> list[str]:
         """Human-readable differences with ``other`` (empty when equal)."""
@@ -231,14 +287,51 @@ class ProjectedLedger:
             found.append(f"completed lessons: {self.completed} != {other.completed}")
         return found
 
+    def as_ledger(self) -> Ledger:
+        """The fold's view of these totals (enough to credit more under the daily cap)."""
+        by_day: dict[str, float] = {}
+        capped_by_day: dict[str, float] = {}
+        for (_lesson, day), seconds in self.credited.items():
+            by_day[day] = by_day.get(day, 0.0) + seconds
+        for (_lesson, day), seconds in self.capped.items():
+            capped_by_day[day] = capped_by_day.get(day, 0.0) + seconds
+        return Ledger(
+            credited=dict(self.credited),
+            credited_by_day=by_day,
+            capped_by_day=capped_by_day,
+            coverage=dict(self.coverage),
+            lessons=dict(self.lessons),
+            completed={lesson: 0.0 for lesson in self.completed},
+        )
 
-def replay_trace(events: Iterable[Mapping[str, Any]]) -> ProjectedLedger:
-    """The ledger tables rebuilt from a learner's trace events alone."""
+    def absorb(self, before: Ledger, after: Ledger, lesson_id: int, at: str) -> None:
+        """Take what crediting ``lesson_id`` added between ``before`` and ``after``."""
+        self.credited.update({k: v for k, v in after.credited.items() if v})
+        for day, seconds in after.capped_by_day.items():
+            gained = seconds - before.capped_by_day.get(day, 0.0)
+            if gained > 0:
+                key = (lesson_id, day)
+                self.capped[key] = self.capped.get(key, 0.0) + gained
+        if after.coverage.get(lesson_id):
+            self.coverage[lesson_id] = after.coverage[lesson_id]
+        if lesson_id in after.completed:
+            self.completed.setdefault(lesson_id, at)
+
+
+def replay_trace(
+    events: Iterable[Mapping[str, Any]], rules: CreditingRules | None = None
+) -> ProjectedLedger:
+    """The ledger tables rebuilt from a learner's trace events alone (overturned checks and
+    attested attendance credited under ``rules``' daily cap; default rules if None)."""
+    rules = rules or CreditingRules()
     ledger = ProjectedLedger()
+    amends = AmendTracker()
     for event in events:
-        data = event["data"]
-        if event["kind"] == STRETCH_CREDITED:
+        data, kind = event["data"], event["kind"]
+        if kind == STRETCH_CREDITED:
             lesson = data["lesson_id"]
+            if "duration_s" in data:
+                ledger.lessons[lesson] = LessonInfo(data.get("course_id"), data["duration_s"])
             for day, seconds in data["credited"].items():
                 ledger.credited[(lesson, day)] = ledger.credited.get((lesson, day), 0.0) + seconds
             for day, seconds in data["capped"].items():
@@ -247,9 +340,36 @@ def replay_trace(events: Iterable[Mapping[str, Any]]) -> ProjectedLedger:
             for lo, hi in data["intervals"]:
                 merged = add_interval(merged, (lo, hi))
             ledger.coverage[lesson] = merged
-        elif event["kind"] == LESSON_COMPLETED:
+        elif kind == LESSON_COMPLETED:
             ledger.completed.setdefault(data["lesson_id"], event["at"])
+        elif kind in (CHECK_FAILED, CHECK_MISSED, CHECK_PASSED):
+            amends.see_check(event)
+        elif kind == VOIDED_SEGMENTS:
+            amends.see_voided(event)
+        elif kind == CHECK_OVERTURNED:
+            record = amends.overturn(data.get("check_id"))
+            if record is not None:
+                info = LessonInfo(record.course_id, record.duration_s)
+                _credit(ledger, record.lesson_id, info, record.segments, event, rules)
+        elif kind == ATTENDANCE_ATTESTED:
+            info = LessonInfo(data.get("course_id"), float(data["duration_s"]))
+            segment = attendance_segment(data, rules)
+            _credit(ledger, data["lesson_id"], info, [segment], event, rules)
     return ledger
+
+
+def _credit(ledger: ProjectedLedger, lesson_id, info, segments, event, rules) -> None:
+    ledger.lessons.setdefault(lesson_id, info)
+    before = ledger.as_ledger()
+    at = _event_seconds(event["at"])
+    after = credit_segments(before, lesson_id, ledger.lessons[lesson_id], segments, at, rules)
+    ledger.absorb(before, after, lesson_id, event["at"])
+
+
+def _event_seconds(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 
 def stored_ledger(session: Session, learner_id: int) -> ProjectedLedger:
@@ -273,3 +393,54 @@ def stored_ledger(session: Session, learner_id: int) -> ProjectedLedger:
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def rebuild_ledger(session: Session, learner_id: int, rules: CreditingRules) -> ProjectedLedger:
+    """Rewrite one learner's ledger tables from their trace (call it after appending an event
+    that credits in the replay only: an overturn or attested attendance). The caller holds the
+    learner's trace-head lock (taken by ``TraceLog.append``), so no study credit interleaves."""
+    projected = replay_trace(TraceLog(session).events(learner_id), rules)
+    rows = {
+        (row.lesson_id, row.day): row
+        for row in session.scalars(
+            select(CreditedTime).where(CreditedTime.learner_id == learner_id).with_for_update()
+        )
+    }
+    for key in set(rows) | set(projected.credited) | set(projected.capped):
+        row = rows.get(key)
+        if row is None:
+            lesson_id, day = key
+            row = CreditedTime(
+                learner_id=learner_id,
+                lesson_id=lesson_id,
+                course_id=projected.lessons[lesson_id].course_id,
+                day=day,
+            )
+            session.add(row)
+        row.seconds = projected.credited.get(key, 0.0)
+        row.capped_seconds = projected.capped.get(key, 0.0)
+    progress = {
+        row.lesson_id: row
+        for row in session.scalars(
+            select(LessonProgress).where(LessonProgress.learner_id == learner_id).with_for_update()
+        )
+    }
+    for lesson_id, intervals in projected.coverage.items():
+        row = progress.get(lesson_id)
+        info = projected.lessons.get(lesson_id)
+        if row is None:
+            row = LessonProgress(
+                learner_id=learner_id,
+                lesson_id=lesson_id,
+                course_id=info.course_id,
+                duration_s=info.duration_s,
+            )
+            session.add(row)
+        row.intervals_json = json.dumps([list(i) for i in intervals])
+        row.covered_seconds = covered_seconds(intervals, row.duration_s)
+        done = projected.completed.get(lesson_id)
+        row.completed_at = (
+            None if done is None else datetime.fromtimestamp(_event_seconds(done), UTC)
+        )
+    session.flush()
+    return projected

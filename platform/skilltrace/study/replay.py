@@ -182,6 +182,7 @@ class _Step:
             at,
             reason,
             stretch.seconds,
+            stretch.segments,
         )
         self.ledger, index = record_void(self.ledger, voided)
         self.voided.append(voided)
@@ -245,7 +246,7 @@ class _Step:
             )
             self.credit += outcome
         elif boundary.fate == VOID and boundary.void_index is not None:
-            self.ledger = add_void_seconds(self.ledger, boundary.void_index, piece.seconds)
+            self.ledger = add_void_seconds(self.ledger, boundary.void_index, piece.seconds, piece)
 
     def check(self, at: float, kind: str) -> None:
         session = self.session
