@@ -251,3 +251,23 @@ def test_attendance_needs_an_attended_accommodation(app, classroom, clock, make_
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "no_attended_accommodation"
     assert credited(classroom.learner.id) == 0
+
+
+def test_openapi_describes_the_appeal_endpoints(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    paths = doc["paths"]
+    decision = paths["/api/v1/face/appeals/{appeal_id}/decision"]["post"]
+    assert decision["summary"].startswith("Uphold, propose")
+    assert "second_reviewer_required" in str(decision["responses"])
+    assert "requestBody" in decision
+    for path in (
+        "/api/v1/me/face/checks",
+        "/api/v1/me/face/checks/{check_id}/appeal",
+        "/api/v1/face/appeals",
+        "/api/v1/face/appeals/{appeal_id}",
+        "/api/v1/me/accommodations",
+        "/api/v1/face/accommodations",
+        "/api/v1/face/accommodations/{accommodation_id}/decision",
+        "/api/v1/provider/attendance",
+    ):
+        assert path in paths, path

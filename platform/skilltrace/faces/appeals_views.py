@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from skilltrace.clock import current_clock
@@ -58,10 +59,10 @@ class ReviewForm(FlaskForm):
     action = SelectField(
         _l("Decision"),
         choices=[
-            (Action.UPHOLD, _l("Uphold the verdict")),
-            (Action.OVERTURN, _l("Propose to overturn")),
-            (Action.CONFIRM, _l("Confirm the proposed overturn")),
-            (Action.REJECT, _l("Reject the proposed overturn")),
+            SelectChoice(Action.UPHOLD, _l("Uphold the verdict")),
+            SelectChoice(Action.OVERTURN, _l("Propose to overturn")),
+            SelectChoice(Action.CONFIRM, _l("Confirm the proposed overturn")),
+            SelectChoice(Action.REJECT, _l("Reject the proposed overturn")),
         ],
     )
     submit = SubmitField(_l("Record decision"))
@@ -69,7 +70,10 @@ class ReviewForm(FlaskForm):
 
 class AccommodationForm(FlaskForm):
     class_id = SelectField(_l("Class"), coerce=int, choices=[])
-    kind = SelectField(_l("Accommodation"), choices=list(ACCOMMODATION_KINDS.items()))
+    kind = SelectField(
+        _l("Accommodation"),
+        choices=[SelectChoice(value, label) for value, label in ACCOMMODATION_KINDS.items()],
+    )
     reason = TextAreaField(_l("Why do you need it?"))
     submit = SubmitField(_l("Ask for an accommodation"))
 
@@ -270,7 +274,7 @@ def attendance():
     active = service.attendance_learners(current_user, today)
     form = AttendanceForm()
     form.accommodation_id.choices = [
-        (a.id, f"{a.learner.name} · {_class_name(a.class_id)}") for a in active
+        SelectChoice(a.id, f"{a.learner.name} · {_class_name(a.class_id)}") for a in active
     ]
     status = 200
     if request.method == "POST":
