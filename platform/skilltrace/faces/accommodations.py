@@ -12,16 +12,24 @@ Dates are Beijing dates; an accommodation applies up to and including ``expires_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from skilltrace.courses.services import is_staff_of, regulates
-from skilltrace.errors import DomainError
+from skilltrace.faces.accommodation_rules import (  # noqa: F401  (re-exported)
+    ATTENDED,
+    CHALLENGE,
+    MATCH_ONLY,
+    Grant,
+    accommodation_error,
+    attendance_refusal,
+    beijing_date,
+    expiry_refusal,
+    mode_on,
+)
 from skilltrace.faces.appeal_models import (
     Accommodation,
     AccommodationKind,
@@ -32,99 +40,9 @@ from skilltrace.faces.appeal_models import (
 from skilltrace.faces.appeals import clean_text
 from skilltrace.identity.models import Role, User
 from skilltrace.study.amends import ATTENDANCE_ATTESTED
-from skilltrace.study.crediting import CreditingRules, local_zone
-from skilltrace.study.projection import rebuild_ledger
+from skilltrace.study.crediting import CreditingRules
+from skilltrace.study.rebuild import rebuild_ledger
 from skilltrace.traces.services import TraceLog
-
-CHALLENGE, MATCH_ONLY, ATTENDED = "challenge", "match_only", "attended"
-MAX_GRANT_DAYS = 366
-MAX_MINUTES = 480
-KIND_PRECEDENCE = {AccommodationKind.ATTENDED: 2, AccommodationKind.MATCH_ONLY: 1}
-
-MESSAGES = {
-    "class_not_found": (_l("No such class."), 404),
-    "learner_not_found": (_l("No such learner in this class."), 404),
-    "accommodation_not_found": (_l("No such accommodation request."), 404),
-    "kind_invalid": (_l("Choose no liveness challenge or attended study."), 422),
-    "reason_invalid": (_l("Explain your need in 5 to 1000 characters."), 422),
-    "comment_invalid": (_l("Write a comment of at most 1000 characters."), 422),
-    "accommodation_pending": (
-        _l("You already have a request for this class waiting for a decision."),
-        409,
-    ),
-    "accommodation_decided": (_l("This request has already been decided."), 409),
-    "expiry_invalid": (
-        _l("Give an expiry date from today up to one year ahead."),
-        422,
-    ),
-    "no_attended_accommodation": (
-        _l("This learner has no attended-study accommodation for this class on that date."),
-        409,
-    ),
-    "lesson_not_in_class": (_l("This lesson is not part of the class's course."), 422),
-    "date_invalid": (_l("Give a date within the class's dates, not in the future."), 422),
-    "minutes_invalid": (_l("Give between 1 and 480 minutes."), 422),
-    "staff_name_invalid": (_l("Give the staff member's name (2 to 60 characters)."), 422),
-    "attendance_duplicate": (
-        _l("Attendance for this learner, lesson and date is already recorded."),
-        409,
-    ),
-}
-
-
-def _error(code: str, field: str | None = None) -> DomainError:
-    message, status = MESSAGES[code]
-    return DomainError(code, message, status=status, field=field)
-
-
-# -- pure rules ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Grant:
-    """A decided accommodation as the rules see it."""
-
-    kind: str
-    status: str
-    expires_on: date | None
-
-
-def mode_on(grants: list[Grant], day: date) -> str:
-    """The check mode on ``day`` given a learner's accommodations for one class."""
-    active = [
-        g
-        for g in grants
-        if g.status == AccommodationStatus.GRANTED and g.expires_on and day <= g.expires_on
-    ]
-    if not active:
-        return CHALLENGE
-    return max(active, key=lambda g: KIND_PRECEDENCE.get(g.kind, 0)).kind
-
-
-def expiry_refusal(expires_on, today: date) -> str | None:
-    if not isinstance(expires_on, date) or isinstance(expires_on, datetime):
-        return "expiry_invalid"
-    if not today <= expires_on <= today + timedelta(days=MAX_GRANT_DAYS):
-        return "expiry_invalid"
-    return None
-
-
-def attendance_refusal(
-    day, minutes, staff_name, class_start: date, class_end: date, today: date
-) -> str | None:
-    """Why an attendance record is refused (a stable code), or None."""
-    if not isinstance(day, date) or not class_start <= day <= min(class_end, today):
-        return "date_invalid"
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
-        return "minutes_invalid"
-    if not isinstance(staff_name, str) or not 2 <= len(staff_name.strip()) <= 60:
-        return "staff_name_invalid"
-    return None
-
-
-def beijing_date(at: datetime) -> date:
-    return at.astimezone(local_zone("Asia/Shanghai")).date()
-
 
 # -- the service -----------------------------------------------------------------------------
 
@@ -140,7 +58,7 @@ class AccommodationService:
 
         found = self.session.get(TrainingClass, class_id) if isinstance(class_id, int) else None
         if found is None:
-            raise _error("class_not_found")
+            raise accommodation_error("class_not_found")
         return found
 
     def _member(self, learner_id: int, class_id: int) -> bool:
@@ -181,9 +99,9 @@ class AccommodationService:
         """A learner asks for an accommodation in one of their classes (committed)."""
         class_ = self._class(class_id)
         if not self._member(learner.id, class_.id):
-            raise _error("class_not_found")
+            raise accommodation_error("class_not_found")
         if kind not in (AccommodationKind.MATCH_ONLY, AccommodationKind.ATTENDED):
-            raise _error("kind_invalid", field="kind")
+            raise accommodation_error("kind_invalid", field="kind")
         text = clean_text(reason, "reason_invalid", 5, 1000, "reason")
         pending = self.session.scalar(
             select(Accommodation.id).where(
@@ -193,7 +111,7 @@ class AccommodationService:
             )
         )
         if pending is not None:
-            raise _error("accommodation_pending")
+            raise accommodation_error("accommodation_pending")
         row = Accommodation(
             learner_id=learner.id, class_id=class_.id, kind=kind, reason=text, requested_at=now
         )
@@ -202,7 +120,7 @@ class AccommodationService:
             self.session.flush()
         except IntegrityError:
             self.session.rollback()
-            raise _error("accommodation_pending") from None
+            raise accommodation_error("accommodation_pending") from None
         self._audit("accommodation", row.id, learner.id, None, row.status, None, now)
         self.trace.append(
             learner.id,
@@ -241,13 +159,13 @@ class AccommodationService:
             else None
         )
         if row is None or not regulates(regulator, self._class(row.class_id).provider):
-            raise _error("accommodation_not_found")
+            raise accommodation_error("accommodation_not_found")
         note = clean_text(comment or "", "comment_invalid", 0, 1000, "comment") or None
         today = beijing_date(now)
         if grant:
             refusal = expiry_refusal(expires_on, today)
             if refusal:
-                raise _error(refusal, field="expires_on")
+                raise accommodation_error(refusal, field="expires_on")
         target = AccommodationStatus.GRANTED if grant else AccommodationStatus.REFUSED
         won = self.session.execute(
             update(Accommodation)
@@ -266,7 +184,7 @@ class AccommodationService:
         ).rowcount
         if won != 1:
             self.session.rollback()
-            raise _error("accommodation_decided")
+            raise accommodation_error("accommodation_decided")
         self._audit("accommodation", row.id, regulator.id, "requested", target, note, now)
         self.trace.append(
             row.learner_id,
@@ -314,19 +232,19 @@ class AccommodationService:
 
         class_ = self._class(class_id)
         if staff.role != Role.PROVIDER_STAFF or not is_staff_of(staff, class_.provider_id):
-            raise _error("class_not_found")
+            raise accommodation_error("class_not_found")
         if not isinstance(learner_id, int) or not self._member(learner_id, class_.id):
-            raise _error("learner_not_found", field="learner_id")
+            raise accommodation_error("learner_not_found", field="learner_id")
         lesson = self.session.get(Lesson, lesson_id) if isinstance(lesson_id, int) else None
         if lesson is None or lesson.course_id != class_.course_id or lesson.retired_at:
-            raise _error("lesson_not_in_class", field="lesson_id")
+            raise accommodation_error("lesson_not_in_class", field="lesson_id")
         refusal = attendance_refusal(
             day, minutes, staff_name, class_.start_date, class_.end_date, beijing_date(now)
         )
         if refusal:
-            raise _error(refusal)
+            raise accommodation_error(refusal)
         if mode_on(self.grants(learner_id, class_.id), day) != ATTENDED:
-            raise _error("no_attended_accommodation")
+            raise accommodation_error("no_attended_accommodation")
         accommodation = max(
             (
                 a
@@ -353,7 +271,7 @@ class AccommodationService:
             self.session.flush()
         except IntegrityError:
             self.session.rollback()
-            raise _error("attendance_duplicate") from None
+            raise accommodation_error("attendance_duplicate") from None
         self._audit("attendance", record.id, staff.id, None, "recorded", record.staff_name, now)
         self.trace.append(
             learner_id,

@@ -30,7 +30,7 @@ from skilltrace.identity.models import Role, User
 from skilltrace.study.amends import CHECK_OVERTURNED
 from skilltrace.study.crediting import CreditingRules
 from skilltrace.study.models import CheckStatus, FaceCheck
-from skilltrace.study.projection import rebuild_ledger
+from skilltrace.study.rebuild import rebuild_ledger
 from skilltrace.traces.models import TraceEvent
 from skilltrace.traces.services import TraceLog
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role, User
 from skilltrace.identity.services import account_service
+from skilltrace.study.crediting import CreditingRules
 from skilltrace.study.models import SessionState, StudySession
 from skilltrace.study.projection import replay_trace, stored_ledger
 from skilltrace.traces.services import TraceLog
@@ -33,7 +35,8 @@ def _learner(login: str) -> User:
 def recompute(learner: str):
     """Rebuild LEARNER's ledger from the trace and compare it with the stored ledger."""
     user = _learner(learner)
-    rebuilt = replay_trace(TraceLog(db.session).events(user.id))
+    rules = CreditingRules.from_config(current_app.config)
+    rebuilt = replay_trace(TraceLog(db.session).events(user.id), rules)
     stored = stored_ledger(db.session, user.id)
     differences = stored.differences(rebuilt)
     seconds = sum(rebuilt.credited.values())

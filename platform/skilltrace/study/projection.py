@@ -5,8 +5,8 @@ seconds for the daily cap, the lesson's coverage); :func:`ledger_delta` compares
 and says what the step between them credited; :func:`apply_delta` writes that to the ledger
 tables *and* the trace in the caller's transaction. :func:`replay_trace` rebuilds the same
 tables from the trace alone (``flask study recompute``), crediting overturned checks and attested
-attendance on the way (see :mod:`skilltrace.study.amends`); :func:`rebuild_ledger` rewrites a
-learner's tables from that replay after such an event.
+attendance on the way (see :mod:`skilltrace.study.amends`);
+:func:`skilltrace.study.rebuild.rebuild_ledger` rewrites a learner's tables from that replay.
 """
 
 from __future__ import annotations
@@ -361,12 +361,12 @@ def replay_trace(
 def _credit(ledger: ProjectedLedger, lesson_id, info, segments, event, rules) -> None:
     ledger.lessons.setdefault(lesson_id, info)
     before = ledger.as_ledger()
-    at = _event_seconds(event["at"])
+    at = event_seconds(event["at"])
     after = credit_segments(before, lesson_id, ledger.lessons[lesson_id], segments, at, rules)
     ledger.absorb(before, after, lesson_id, event["at"])
 
 
-def _event_seconds(value: Any) -> float:
+def event_seconds(value: Any) -> float:
     if isinstance(value, datetime):
         return value.timestamp()
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
@@ -393,54 +393,3 @@ def stored_ledger(session: Session, learner_id: int) -> ProjectedLedger:
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def rebuild_ledger(session: Session, learner_id: int, rules: CreditingRules) -> ProjectedLedger:
-    """Rewrite one learner's ledger tables from their trace (call it after appending an event
-    that credits in the replay only: an overturn or attested attendance). The caller holds the
-    learner's trace-head lock (taken by ``TraceLog.append``), so no study credit interleaves."""
-    projected = replay_trace(TraceLog(session).events(learner_id), rules)
-    rows = {
-        (row.lesson_id, row.day): row
-        for row in session.scalars(
-            select(CreditedTime).where(CreditedTime.learner_id == learner_id).with_for_update()
-        )
-    }
-    for key in set(rows) | set(projected.credited) | set(projected.capped):
-        row = rows.get(key)
-        if row is None:
-            lesson_id, day = key
-            row = CreditedTime(
-                learner_id=learner_id,
-                lesson_id=lesson_id,
-                course_id=projected.lessons[lesson_id].course_id,
-                day=day,
-            )
-            session.add(row)
-        row.seconds = projected.credited.get(key, 0.0)
-        row.capped_seconds = projected.capped.get(key, 0.0)
-    progress = {
-        row.lesson_id: row
-        for row in session.scalars(
-            select(LessonProgress).where(LessonProgress.learner_id == learner_id).with_for_update()
-        )
-    }
-    for lesson_id, intervals in projected.coverage.items():
-        row = progress.get(lesson_id)
-        info = projected.lessons.get(lesson_id)
-        if row is None:
-            row = LessonProgress(
-                learner_id=learner_id,
-                lesson_id=lesson_id,
-                course_id=info.course_id,
-                duration_s=info.duration_s,
-            )
-            session.add(row)
-        row.intervals_json = json.dumps([list(i) for i in intervals])
-        row.covered_seconds = covered_seconds(intervals, row.duration_s)
-        done = projected.completed.get(lesson_id)
-        row.completed_at = (
-            None if done is None else datetime.fromtimestamp(_event_seconds(done), UTC)
-        )
-    session.flush()
-    return projected
