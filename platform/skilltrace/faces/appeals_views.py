@@ -87,7 +87,7 @@ class GrantForm(FlaskForm):
 
 class AttendanceForm(FlaskForm):
     accommodation_id = SelectField(_l("Learner and class"), coerce=int, choices=[])
-    lesson_id = IntegerField(_l("Lesson"))
+    lesson_id = SelectField(_l("Lesson"), coerce=int, choices=[])
     day = DateField(_l("Date"))
     minutes = IntegerField(_l("Minutes"))
     staff_name = StringField(_l("Staff member's name"))
@@ -122,7 +122,9 @@ def my_checks():
     from skilltrace.courses.classes import class_service
 
     form = AccommodationForm()
-    form.class_id.choices = [(c.id, c.name) for c in class_service().visible_classes(current_user)]
+    form.class_id.choices = [
+        SelectChoice(c.id, c.name) for c in class_service().visible_classes(current_user)
+    ]
     return render_template(
         "faces/appeals_mine.html",
         rows=appeal_service().learner_checks(current_user.id, _now()),
@@ -276,6 +278,7 @@ def attendance():
     form.accommodation_id.choices = [
         SelectChoice(a.id, f"{a.learner.name} · {_class_name(a.class_id)}") for a in active
     ]
+    form.lesson_id.choices = _lesson_choices({a.class_id for a in active})
     status = 200
     if request.method == "POST":
         chosen = next(
@@ -307,6 +310,18 @@ def attendance():
         records=service.records(class_ids={a.class_id for a in active} or None),
         class_name=_class_name,
     ), status
+
+
+def _lesson_choices(class_ids: set[int]) -> list[SelectChoice]:
+    """The lessons of the courses of these classes, as "class · lesson" choices."""
+    from skilltrace.courses.models import TrainingClass
+
+    choices = []
+    for class_id in sorted(class_ids):
+        class_ = db.session.get(TrainingClass, class_id)
+        for lesson in class_.course.lessons:
+            choices.append(SelectChoice(lesson.id, f"{class_.name} · {lesson.title}"))
+    return choices
 
 
 def _class_name(class_id: int) -> str:
