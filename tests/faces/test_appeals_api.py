@@ -218,3 +218,35 @@ def test_two_reviewers_confirming_at_once_one_wins(study, app, monkeypatch, make
     assert len(trace_data(study.room.learner.id, "check_overturned")) == 1
     assert credited(study.room.learner.id) == pytest.approx(35.0, abs=0.5)  # not twice
     assert recompute(app, study.room.learner.id).exit_code == 0
+
+
+def test_two_appeals_of_one_check_at_once_leave_one(study, app, monkeypatch):
+    from skilltrace.faces.appeals import appeal_service
+    from skilltrace.identity.models import User
+
+    check = voided_by_impostor_check(study, app, monkeypatch)
+    learner_id = study.room.learner.id
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+
+    def file() -> None:
+        with app.app_context():
+            learner = db.session.get(User, learner_id)
+            service = appeal_service()
+            barrier.wait()
+            try:
+                service.file(learner, check.id, REASON, study.clock.now())
+                outcomes.append("filed")
+            except DomainError as err:
+                outcomes.append(err.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=file) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["appeal_exists", "filed"]
+    assert len(db.session.scalars(select(CheckAppeal)).all()) == 1
+    assert len(trace_data(learner_id, "check_appealed")) == 1
