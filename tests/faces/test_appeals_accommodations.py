@@ -271,3 +271,18 @@ def test_openapi_describes_the_appeal_endpoints(client):
         "/api/v1/provider/attendance",
     ):
         assert path in paths, path
+
+
+def test_regulators_in_scope_see_checks_and_accommodations(
+    app, classroom, clock, learner_client, make_user, login
+):
+    ask(learner_client, classroom, kind="attended")
+    path = f"/api/v1/face/learners/{classroom.learner.id}/checks"
+    inside = reviewer(app, make_user, login)
+    listed = inside.client.get(path).get_json()
+    assert listed["accommodations"][0]["kind"] == "attended"
+    assert listed["checks"] == []
+    outsider = reviewer(app, make_user, login, scope="6103")
+    refused = outsider.client.get(path)
+    assert refused.status_code == 404
+    assert refused.get_json()["error"]["code"] == "learner_not_found"

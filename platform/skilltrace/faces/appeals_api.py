@@ -291,3 +291,21 @@ def record_attendance(body: dict):
         "minutes": record.minutes,
         "staff_name": record.staff_name,
     }, 201
+
+
+@bp.get("/face/learners/<int:learner_id>/checks")
+@api_auth(Role.REGULATOR)
+@responses({200: "A learner's face checks with appeals, and accommodations", 404: "Not in scope"})
+def learner_checks(learner_id: int):
+    """A learner's face checks, appeals and accommodations (regulators in scope)."""
+    from skilltrace.extensions import db
+    from skilltrace.faces.access import covers
+
+    if not covers(db.session, g.api_user, learner_id):
+        raise DomainError("learner_not_found", _l("No such learner in your scope."), status=404)
+    rows = appeal_service().learner_checks(learner_id, current_clock().now())
+    accommodations = accommodation_service().of_learner(learner_id)
+    return {
+        "checks": [check_row_json(r) for r in rows],
+        "accommodations": [accommodation_json(a) for a in accommodations],
+    }
