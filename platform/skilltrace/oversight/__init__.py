@@ -14,4 +14,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
-    add_nav((Role.REGULATOR, Role.ADMIN), "oversight.search", _l("Learners"))
+    add_nav((Role.REGULATOR,), "oversight.search", _l("Learners"))

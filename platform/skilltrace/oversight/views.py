@@ -11,6 +11,7 @@ from skilltrace.oversight.services import (
     find_learner,
     learner_trace,
     visible_learner,
+    window,
 )
 from skilltrace.web import role_required
 
@@ -18,7 +19,7 @@ bp = Blueprint("oversight", __name__, url_prefix="/oversight")
 
 
 @bp.get("/learners")
-@role_required(Role.REGULATOR, Role.ADMIN)
+@role_required(Role.REGULATOR)
 def search():
     query = request.args.get("q", "").strip()
     learner = find_learner(current_user, query) if query else None
@@ -26,16 +27,17 @@ def search():
 
 
 @bp.get("/learners/<int:learner_id>")
-@role_required(Role.REGULATOR, Role.ADMIN)
+@role_required(Role.REGULATOR)
 def learner(learner_id: int):
     from skilltrace.study.reports import learner_ledger
 
     person = visible_learner(current_user, learner_id)
+    seen = window(current_user, person.id)
     since = request.args.get("since", "0")
     return render_template(
         "oversight/learner.html",
         learner=person,
-        ledger=learner_ledger(person.id),
-        checks=face_checks(person.id),
-        trace=learner_trace(person.id, int(since) if since.isdigit() else 0),
+        ledger=learner_ledger(person.id, seen.course_ids),
+        checks=face_checks(person.id, seen=seen),
+        trace=learner_trace(person.id, int(since) if since.isdigit() else 0, seen=seen),
     )
