@@ -128,8 +128,10 @@ def _contains(column, text: str):
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def _paginate(query, filters: Filters, order) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def _paginate(query, filters: Filters, order, counted=None) -> Page:
+    """One page of ``query``; the total counts ``counted`` (the rows without computed columns)."""
+    counted = query if counted is None else counted
+    total = db.session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
     rows = db.session.execute(
         query.order_by(*order).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
     ).all()
@@ -230,9 +232,10 @@ def search_learners(viewer: User, filters: Filters) -> Page:
         )
         .scalar_subquery()
     )
+    conditions = learner_conditions(viewer, filters)
     query = select(User, last.label("last_study"), exists(_flags(viewer)).label("flagged"))
-    query = query.where(*learner_conditions(viewer, filters))
-    return _paginate(query, filters, (User.id.desc(),))
+    counted = select(User.id).where(*conditions)
+    return _paginate(query.where(*conditions), filters, (User.id.desc(),), counted)
 
 
 # -- classes and courses --------------------------------------------------------------------
@@ -246,7 +249,7 @@ def search_classes(viewer: User, filters: Filters) -> Page:
         .scalar_subquery()
     )
     query = (
-        select(TrainingClass, Provider, Course, members.label("members"))
+        select(TrainingClass.id)
         .join(Provider, Provider.id == TrainingClass.provider_id)
         .join(Course, Course.id == TrainingClass.course_id)
         .where(class_filter(viewer))
@@ -269,7 +272,9 @@ def search_classes(viewer: User, filters: Filters) -> Page:
         query = query.where(TrainingClass.end_date >= filters.date_from)
     if filters.date_until:
         query = query.where(TrainingClass.start_date <= filters.date_until)
-    return _paginate(query, filters, (TrainingClass.start_date.desc(), TrainingClass.id.desc()))
+    shown = query.with_only_columns(TrainingClass, Provider, Course, members.label("members"))
+    order = (TrainingClass.start_date.desc(), TrainingClass.id.desc())
+    return _paginate(shown, filters, order, query)
 
 
 def search_courses(viewer: User, filters: Filters) -> Page:

@@ -17,6 +17,7 @@ from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role, User
 from skilltrace.identity.services import account_service
+from skilltrace.oversight.readable import beijing, describe, event_name, tone
 from skilltrace.traces.models import TraceEvent
 from skilltrace.traces.services import verify_learner
 
@@ -99,16 +100,23 @@ def learner_trace(
     if sessions is not None:
         query = query.where(TraceEvent.session_id.in_(sessions))
     rows = db.session.scalars(query.order_by(TraceEvent.seq).limit(max(1, min(limit, 1000))))
+    rows = list(rows)
+    data = [json.loads(row.event_json)["data"] for row in rows]
+    lessons = lesson_titles({d.get("lesson_id") for d in data if isinstance(d, dict)})
     events = [
         {
             "seq": row.seq,
             "kind": row.kind,
+            "name": event_name(row.kind),
             "at": row.occurred_at.isoformat(),
+            "at_beijing": beijing(row.occurred_at),
             "session_id": row.session_id,
-            "data": json.loads(row.event_json)["data"],
+            "details": describe(row.kind, payload, lessons),
+            "tone": tone(row.kind),
+            "data": payload,
             "hash": row.hash,
         }
-        for row in rows
+        for row, payload in zip(rows, data, strict=True)
     ]
     broken = report.broken
     return TracePage(
@@ -118,6 +126,27 @@ def learner_trace(
         None
         if broken is None
         else {"seq": broken.seq, "reason": broken.reason, "message": broken.message},
+    )
+
+
+def lesson_titles(ids) -> dict[int, str]:
+    from skilltrace.courses.models import Lesson
+
+    ids = [i for i in ids if isinstance(i, int)]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids))).all())
+
+
+def enrolled_photo_id(learner_id: int) -> int | None:
+    """The learner's active enrollment (its photo is shown beside check snapshots)."""
+    from skilltrace.faces.models import FaceEnrollment
+
+    return db.session.scalar(
+        select(FaceEnrollment.id)
+        .where(FaceEnrollment.learner_id == learner_id, FaceEnrollment.status == "active")
+        .order_by(FaceEnrollment.id.desc())
+        .limit(1)
     )
 
 

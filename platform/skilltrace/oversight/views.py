@@ -18,6 +18,7 @@ from skilltrace.oversight.lists import (
     search_learners,
 )
 from skilltrace.oversight.services import (
+    enrolled_photo_id,
     face_checks,
     find_learner,
     learner_trace,
@@ -106,7 +107,23 @@ def learner(learner_id: int):
         ledger=learner_ledger(person.id, seen.course_ids),
         checks=face_checks(person.id, seen=seen),
         trace=learner_trace(person.id, int(since) if since.isdigit() else 0, seen=seen),
+        enrolled_photo=enrolled_photo_id(person.id),
+        **readable_helpers(),
     )
+
+
+def readable_helpers() -> dict:
+    from skilltrace.faces.messages import engine_message
+    from skilltrace.oversight import readable
+
+    return {
+        "beijing": readable.beijing,
+        "label": readable.label,
+        "check_kinds": readable.CHECK_KINDS,
+        "check_statuses": readable.CHECK_STATUSES,
+        "distances_text": readable.distances_text,
+        "engine_message": engine_message,
+    }
 
 
 @bp.get("/classes/<int:class_id>")
