@@ -311,7 +311,15 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--classes", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the world (to EXPLAIN queries)")
+    parser.add_argument("--sql", action="store_true", help="print each kind's SQL once")
     args = parser.parse_args()
+    if args.sql:
+        import logging
+
+        logging.basicConfig()
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+        args.rounds = 1
     try:
         with World() as world, world.app.app_context():
             started = time.perf_counter()

@@ -19,7 +19,7 @@ def test_regulator_in_scope_sees_ledger_and_trace(study, app, make_user, login):
     assert trace["chain"]["intact"] and trace["chain"]["events"] == len(trace["events"])
     assert "stretch_credited" in [e["kind"] for e in trace["events"]]
     page = client.get(f"/oversight/learners/{learner.id}").get_data(as_text=True)
-    assert learner.id_number_masked in page and "stretch_credited" in page
+    assert learner.id_number_masked in page and "学时已认定" in page and "已认定" in page
 
 
 def test_regulator_of_another_city_and_other_roles_see_nothing(study, app, make_user, login):

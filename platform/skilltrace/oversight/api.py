@@ -9,6 +9,7 @@ from skilltrace.api.openapi import responses
 from skilltrace.identity.models import Role
 from skilltrace.oversight.lists import (
     CLASS_STATES,
+    COUNT_CAP,
     COURSE_STATES,
     LEARNER_STATES,
     Page,
@@ -33,7 +34,13 @@ def learner_json(learner) -> dict:
 
 
 def page_json(page: Page) -> dict:
-    return {"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages}
+    return {
+        "total": min(page.total, COUNT_CAP),
+        "total_is_lower_bound": page.capped,
+        "page": page.page,
+        "per_page": page.per_page,
+        "pages": page.pages,
+    }
 
 
 @bp.get("/learners")

@@ -14,13 +14,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import and_, exists, func, not_, or_, select, true
 
 from skilltrace.courses.models import ClassMember, Course, Lesson, TrainingClass
 from skilltrace.courses.scope import (
     class_filter,
     course_filter,
     learner_filter,
+    province_wide,
     study_class_filter,
 )
 from skilltrace.errors import DomainError
@@ -32,6 +33,7 @@ from skilltrace.study.models import FaceCheck, LessonProgress, StudySession
 BEIJING = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 50
 MAX_PER_PAGE = 200
+COUNT_CAP = 5000  # totals are counted up to here; more reads "more than 5000"
 LEARNER_STATES = ("studying", "completed", "flagged")
 CLASS_STATES = ("submitted", "approved", "rejected")
 COURSE_STATES = ("draft", "submitted", "approved", "rejected")
@@ -62,7 +64,12 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-min(self.total, COUNT_CAP) // self.per_page))
+
+    @property
+    def capped(self) -> bool:
+        """More rows match than were counted (``total`` is COUNT_CAP + 1)."""
+        return self.total > COUNT_CAP
 
 
 def mask_mobile(mobile: str | None) -> str:
@@ -129,9 +136,10 @@ def _contains(column, text: str):
 
 
 def _paginate(query, filters: Filters, order, counted=None) -> Page:
-    """One page of ``query``; the total counts ``counted`` (the rows without computed columns)."""
-    counted = query if counted is None else counted
-    total = db.session.scalar(select(func.count()).select_from(counted.order_by(None).subquery()))
+    """One page of ``query``; the total counts ``counted`` (the rows without computed
+    columns) up to :data:`COUNT_CAP` (beyond it the page says "more than")."""
+    counted = (query if counted is None else counted).order_by(None).limit(COUNT_CAP + 1)
+    total = db.session.scalar(select(func.count()).select_from(counted.subquery()))
     rows = db.session.execute(
         query.order_by(*order).limit(filters.per_page).offset((filters.page - 1) * filters.per_page)
     ).all()
@@ -145,22 +153,30 @@ def _day_start(day: date) -> datetime:
 # -- learners -------------------------------------------------------------------------------
 
 
-def _seen_sessions(viewer: User):
-    """Study sessions in classes the viewer sees (correlated on ``User``)."""
-    return select(TrainingClass.id).where(study_class_filter(viewer))
+def _in_seen_classes(viewer: User, column):
+    """``column`` (a class id) is a class whose study the viewer sees; a province-wide
+    regulator sees every class, so no condition is added."""
+    if province_wide(viewer):
+        return true()
+    return column.in_(select(TrainingClass.id).where(study_class_filter(viewer)))
+
+
+def _learner_text(q: str):
+    """Digits (and X) search the mobile and the visible digits of the ID number; anything
+    else searches the name (Chinese has no case: LIKE, which is cheaper than ILIKE)."""
+    if q.upper().rstrip("X").isdigit():
+        return or_(_contains(User.mobile, q), _contains(User.id_number_masked, q.upper()))
+    if q.isascii():
+        return _contains(User.name, q)
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return User.name.like(f"%{escaped}%", escape="\\")
 
 
 def learner_conditions(viewer: User, filters: Filters) -> list:
     """WHERE clauses over :class:`User` for a learner search."""
     conditions = [User.role == Role.LEARNER, learner_filter(viewer)]
     if filters.q:
-        conditions.append(
-            or_(
-                _contains(User.name, filters.q),
-                _contains(User.mobile, filters.q),
-                _contains(User.id_number_masked, filters.q),
-            )
-        )
+        conditions.append(_learner_text(filters.q))
     member = select(ClassMember.id).join(TrainingClass).where(ClassMember.learner_id == User.id)
     if filters.class_id:
         conditions.append(exists(member.where(TrainingClass.id == filters.class_id)))
@@ -169,7 +185,7 @@ def learner_conditions(viewer: User, filters: Filters) -> list:
     if filters.provider_id:
         conditions.append(exists(member.where(TrainingClass.provider_id == filters.provider_id)))
     sessions = select(StudySession.id).where(
-        StudySession.learner_id == User.id, StudySession.class_id.in_(_seen_sessions(viewer))
+        StudySession.learner_id == User.id, _in_seen_classes(viewer, StudySession.class_id)
     )
     if filters.date_from:
         sessions_from = sessions.where(StudySession.started_at >= _day_start(filters.date_from))
@@ -194,7 +210,7 @@ def _flags(viewer: User):
         .where(
             FaceCheck.learner_id == User.id,
             FaceCheck.status.in_(("failed", "missed")),
-            StudySession.class_id.in_(_seen_sessions(viewer)),
+            _in_seen_classes(viewer, StudySession.class_id),
         )
     )
 
@@ -228,12 +244,15 @@ def search_learners(viewer: User, filters: Filters) -> Page:
         select(func.max(StudySession.started_at))
         .where(
             StudySession.learner_id == User.id,
-            StudySession.class_id.in_(_seen_sessions(viewer)),
+            _in_seen_classes(viewer, StudySession.class_id),
         )
         .scalar_subquery()
     )
     conditions = learner_conditions(viewer, filters)
-    query = select(User, last.label("last_study"), exists(_flags(viewer)).label("flagged"))
+    # A scalar subquery with LIMIT 1 (not EXISTS, which PostgreSQL may hash over every
+    # flagged check of the province) probes the (learner_id, status) index per shown row.
+    flagged = _flags(viewer).limit(1).scalar_subquery().is_not(None)
+    query = select(User, last.label("last_study"), flagged.label("flagged"))
     counted = select(User.id).where(*conditions)
     return _paginate(query.where(*conditions), filters, (User.id.desc(),), counted)
 
