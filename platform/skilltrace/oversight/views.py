@@ -166,3 +166,39 @@ def export_progress(class_id: int, kind: str):
         body = file_blocks(xlsx_file(class_))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
+
+
+@bp.get("/classes/<int:class_id>/learners/<int:learner_id>/certificate.pdf")
+@role_required(Role.REGULATOR, Role.PROVIDER_STAFF)
+def certificate_pdf(class_id: int, learner_id: int):
+    from flask import Response, abort
+
+    from skilltrace.courses.classes import is_member
+    from skilltrace.extensions import db
+    from skilltrace.identity.models import User
+    from skilltrace.oversight.certificate import certificate, pdf_bytes
+    from skilltrace.oversight.progress import class_in_view
+
+    class_ = class_in_view(current_user, class_id)
+    learner = db.session.get(User, learner_id)
+    if learner is None or not is_member(learner, class_.id):
+        abort(404)
+    name = f"certificate-{class_.id}-{learner.id}.pdf"
+    return Response(
+        pdf_bytes(certificate(learner, class_)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+public = Blueprint("verify", __name__)
+
+
+@public.route("/verify", methods=["GET"])
+def verify():
+    """The public page checking a certificate's verification code against the trace."""
+    from skilltrace.oversight.certificate import verify_code
+
+    code = request.args.get("code", "").strip()[:80]
+    result = verify_code(code) if code else None
+    return render_template("oversight/verify.html", code=code, result=result)
