@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import insert
 
 LEARNERS = 10_000
-PEAK_LIMIT = 16 * 1024 * 1024  # an in-memory openpyxl workbook of this class takes several times this
+PEAK_LIMIT = 16 * 1024 * 1024  # an in-memory workbook of this class takes several times this
 
 
 def big_class(make_user):
