@@ -19,7 +19,14 @@ from skilltrace.courses.models import (
     QuizAttempt,
     TrainingClass,
 )
-from skilltrace.courses.services import actor_of, cities_in_scope, is_staff_of, owner_of, regulates
+from skilltrace.courses.scope import (
+    actor_of,
+    class_filter,
+    is_staff_of,
+    owner_of,
+    regulates,
+    sees_class,
+)
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, Role, User
@@ -221,33 +228,26 @@ class ClassService:
 
     # -- queries ----------------------------------------------------------------------------
     def visible_classes(self, user: User) -> list[TrainingClass]:
-        """Classes the user may see: own provider's, in scope, or the learner's own."""
-        query = select(TrainingClass).join(Provider).order_by(TrainingClass.start_date.desc())
-        if user.role == Role.PROVIDER_STAFF:
-            query = query.where(TrainingClass.provider_id == user.provider_id)
-        elif user.role == Role.REGULATOR:
-            query = query.where(Provider.city_code.in_(cities_in_scope(user.region_scope)))
-        elif user.role == Role.LEARNER:
-            query = query.join(ClassMember).where(ClassMember.learner_id == user.id)
-        return list(db.session.scalars(query))
-
-    def can_see(self, user: User, class_: TrainingClass) -> bool:
-        if user.role == Role.ADMIN:
-            return True
-        if user.role == Role.LEARNER:
-            return is_member(user, class_.id)
-        return is_staff_of(user, class_.provider_id) or regulates(user, class_.provider)
-
-    def approval_queue(self, user: User) -> list[TrainingClass]:
-        """Classes waiting for 开班备案 in the regulator's scope, earliest start first."""
+        """Classes the user may see (see :mod:`skilltrace.courses.scope`), latest start first."""
         return list(
             db.session.scalars(
                 select(TrainingClass)
-                .join(Provider)
-                .where(
-                    TrainingClass.status == rules.ClassStatus.SUBMITTED,
-                    Provider.city_code.in_(cities_in_scope(user.region_scope)),
-                )
+                .where(class_filter(user))
+                .order_by(TrainingClass.start_date.desc(), TrainingClass.id.desc())
+            )
+        )
+
+    def can_see(self, user: User, class_: TrainingClass) -> bool:
+        return sees_class(user, class_)
+
+    def approval_queue(self, user: User) -> list[TrainingClass]:
+        """Classes waiting for 开班备案 in the regulator's scope, earliest start first."""
+        if user.role != Role.REGULATOR:
+            return []
+        return list(
+            db.session.scalars(
+                select(TrainingClass)
+                .where(TrainingClass.status == rules.ClassStatus.SUBMITTED, class_filter(user))
                 .order_by(TrainingClass.start_date)
             )
         )

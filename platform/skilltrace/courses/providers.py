@@ -7,7 +7,7 @@ from sqlalchemy import select
 from skilltrace.courses import rules
 from skilltrace.courses.messages import from_rule
 from skilltrace.courses.models import ProviderStatusChange
-from skilltrace.courses.services import actor_of, cities_in_scope, owner_of
+from skilltrace.courses.scope import actor_of, owner_of, provider_filter
 from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, User
 
@@ -41,11 +41,7 @@ def set_provider_status(user: User, provider: Provider, status: str, reason: str
 
 def providers_in_scope(user: User) -> list[Provider]:
     return list(
-        db.session.scalars(
-            select(Provider)
-            .where(Provider.city_code.in_(cities_in_scope(user.region_scope)))
-            .order_by(Provider.name)
-        )
+        db.session.scalars(select(Provider).where(provider_filter(user)).order_by(Provider.name))
     )
 
 

@@ -11,31 +11,19 @@ from skilltrace.courses import media, rules
 from skilltrace.courses.messages import from_rule, refuse
 from skilltrace.courses.models import Course, CourseTransition, Lesson, QuizQuestion
 from skilltrace.courses.models import TrainingClass as _Class
+from skilltrace.courses.scope import (  # noqa: F401  (re-exported: the one scope rule)
+    actor_of,
+    cities_in_scope,
+    course_filter,
+    is_staff_of,
+    owner_of,
+    regulates,
+    sees_course,
+)
 from skilltrace.extensions import db
-from skilltrace.identity.models import Provider, Role, User, utcnow
-from skilltrace.regions import SHAANXI_CITIES, scope_covers
+from skilltrace.identity.models import Role, User, utcnow
 
 MAX_QUESTIONS = 10
-
-
-def actor_of(user: User) -> rules.Actor:
-    return rules.Actor(user.role, user.provider_id, user.region_scope)
-
-
-def owner_of(provider: Provider) -> rules.Owner:
-    return rules.Owner(provider.id, provider.city_code, provider.status)
-
-
-def cities_in_scope(scope: str | None) -> list[str]:
-    return [city for city in SHAANXI_CITIES if scope and scope_covers(scope, city)]
-
-
-def is_staff_of(user: User, provider_id: int) -> bool:
-    return user.role == Role.PROVIDER_STAFF and user.provider_id == provider_id
-
-
-def regulates(user: User, provider: Provider) -> bool:
-    return user.role == Role.REGULATOR and scope_covers(user.region_scope or "", provider.city_code)
 
 
 @dataclass(frozen=True)
@@ -272,41 +260,22 @@ class CourseService:
 
     # -- queries ----------------------------------------------------------------------------
     def visible_courses(self, user: User) -> list[Course]:
-        """Courses the user may see: own provider's, in a regulator's scope, or of own classes."""
-        query = select(Course).join(Provider).order_by(Course.id.desc())
-        if user.role == Role.PROVIDER_STAFF:
-            query = query.where(Course.provider_id == user.provider_id)
-        elif user.role == Role.REGULATOR:
-            query = query.where(Provider.city_code.in_(cities_in_scope(user.region_scope)))
-        elif user.role == Role.LEARNER:
-            from skilltrace.courses.models import ClassMember
-
-            query = query.where(
-                Course.id.in_(
-                    select(_Class.course_id)
-                    .join(ClassMember, ClassMember.class_id == _Class.id)
-                    .where(ClassMember.learner_id == user.id)
-                )
-            )
-        return list(db.session.scalars(query))
+        """Courses the user may see (see :mod:`skilltrace.courses.scope`), newest first."""
+        return list(
+            db.session.scalars(select(Course).where(course_filter(user)).order_by(Course.id.desc()))
+        )
 
     def can_see(self, user: User, course: Course) -> bool:
-        if user.role == Role.ADMIN:
-            return True
-        if user.role == Role.LEARNER:
-            return course in self.visible_courses(user)
-        return is_staff_of(user, course.provider_id) or regulates(user, course.provider)
+        return sees_course(user, course)
 
     def review_queue(self, user: User) -> list[Course]:
         """Submitted courses of providers in the regulator's scope, oldest first."""
+        if user.role != Role.REGULATOR:
+            return []
         return list(
             db.session.scalars(
                 select(Course)
-                .join(Provider)
-                .where(
-                    Course.status == rules.CourseStatus.SUBMITTED,
-                    Provider.city_code.in_(cities_in_scope(user.region_scope)),
-                )
+                .where(Course.status == rules.CourseStatus.SUBMITTED, course_filter(user))
                 .order_by(Course.updated_at)
             )
         )

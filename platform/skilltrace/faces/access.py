@@ -1,8 +1,9 @@
 """Who may see face pictures, and the log every read of one leaves.
 
-A learner sees their own pictures. A province-wide regulator sees every learner's; a city
-regulator those of learners in a class of a provider in their city (the scope rule of the
-oversight pages). Nobody else does, admins included.
+A learner sees their own pictures; a regulator those of learners in scope
+(:mod:`skilltrace.courses.scope`), and of check snapshots only those taken in classes in their
+scope (:func:`covers_snapshot`). Nobody else does: provider staff and admins see no
+face data.
 """
 
 from __future__ import annotations
@@ -14,23 +15,17 @@ from sqlalchemy.orm import Session
 from skilltrace.errors import DomainError
 from skilltrace.faces.models import FaceAccessLog
 from skilltrace.identity.models import Role, User
-from skilltrace.regions import SHAANXI
 
 
 def covers(session: Session, reader: User | None, learner_id: int) -> bool:
     """Whether ``reader`` may see the face data of learner ``learner_id``."""
+    from skilltrace.courses.scope import sees_learner  # the one scope rule
+
     if reader is None or not reader.is_authenticated:
         return False
-    if reader.role == Role.LEARNER:
-        return reader.id == learner_id
-    if reader.role != Role.REGULATOR:
+    if reader.role not in (Role.LEARNER, Role.REGULATOR):
         return False
-    if reader.region_scope == SHAANXI:
-        return True
-    from skilltrace.oversight.services import may_view  # one scope rule for all pages
-
-    learner = session.get(User, learner_id)
-    return learner is not None and may_view(reader, learner)
+    return sees_learner(reader, learner_id)
 
 
 def check_reader(session: Session, reader: User | None, learner_id: int) -> None:
@@ -39,6 +34,41 @@ def check_reader(session: Session, reader: User | None, learner_id: int) -> None
         raise DomainError("unauthenticated", _l("Log in first."), status=401)
     if not covers(session, reader, learner_id):
         raise DomainError("forbidden", _l("You are not allowed to do this."), status=403)
+
+
+def check_class_of_snapshot(session: Session, snapshot_id: int) -> int | None:
+    """The class of the study session whose face check kept this snapshot (None otherwise).
+
+    Read through the tables by name: faces sits below study and does not import its models.
+    """
+    from skilltrace.extensions import db
+
+    checks = db.metadata.tables.get("face_checks")
+    sessions = db.metadata.tables.get("study_sessions")
+    if checks is None or sessions is None:
+        return None
+    return session.scalar(
+        select(sessions.c.class_id)
+        .join(checks, checks.c.session_id == sessions.c.id)
+        .where(checks.c.snapshot_id == snapshot_id)
+        .limit(1)
+    )
+
+
+def covers_snapshot(
+    session: Session, reader: User | None, learner_id: int, snapshot_id: int
+) -> bool:
+    """Whether ``reader`` may see this snapshot: the learner in scope, and for a check
+    snapshot, the check taken in a class in the reader's scope."""
+    from skilltrace.courses.scope import learner_class_ids
+
+    if not covers(session, reader, learner_id):
+        return False
+    class_ids = learner_class_ids(reader, learner_id)
+    if class_ids is None:
+        return True
+    class_id = check_class_of_snapshot(session, snapshot_id)
+    return class_id is None or class_id in class_ids
 
 
 def log_read(

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from skilltrace.courses.scope import province_wide
 from skilltrace.errors import DomainError
 from skilltrace.faces.access import check_reader, covers, log_read
 from skilltrace.faces.models import (
@@ -18,7 +19,6 @@ from skilltrace.faces.models import (
 )
 from skilltrace.faces.services import EnrollmentService
 from skilltrace.identity.models import Role, User, utcnow
-from skilltrace.regions import SHAANXI
 
 NOTE_MAX = 500
 
@@ -41,7 +41,7 @@ class ReviewService:
 
     def open_count(self, regulator: User) -> int:
         """How many open cases the regulator can decide."""
-        if regulator.region_scope == SHAANXI:
+        if province_wide(regulator):
             return self.session.scalar(
                 select(func.count())
                 .select_from(FaceReviewCase)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from skilltrace.errors import DomainError
-from skilltrace.faces.access import check_reader, log_read
+from skilltrace.faces.access import check_reader, covers_snapshot, log_read
 from skilltrace.faces.models import FaceSnapshot
 from skilltrace.faces.storage import EncryptedFileStore, track_new_file
 from skilltrace.identity.models import User, utcnow
@@ -64,6 +64,8 @@ class SnapshotService:
         if snapshot is None:
             raise DomainError("not_found", _l("No such face picture."), status=404)
         check_reader(self.session, reader, snapshot.learner_id)
+        if not covers_snapshot(self.session, reader, snapshot.learner_id, snapshot.id):
+            raise DomainError("forbidden", _l("You are not allowed to do this."), status=403)
         if snapshot.file_path is None:
             raise _purged()
         try:

@@ -12,7 +12,7 @@ from skilltrace.extensions import db
 from skilltrace.identity.forms import LoginForm, RegisterForm, TokenForm
 from skilltrace.identity.models import ApiToken, Provider, Role, User
 from skilltrace.identity.services import NewAccount, account_service
-from skilltrace.regions import SHAANXI_CITIES, scope_covers, scope_label
+from skilltrace.regions import SHAANXI_CITIES, scope_label
 from skilltrace.web import role_required, safe_next
 
 bp = Blueprint("identity", __name__)
@@ -114,11 +114,11 @@ def provider_home():
 @bp.get("/regulator/")
 @role_required(Role.REGULATOR)
 def regulator_home():
-    providers = [
-        p
-        for p in db.session.scalars(select(Provider).order_by(Provider.name))
-        if scope_covers(current_user.region_scope, p.city_code)
-    ]
+    from skilltrace.courses.scope import provider_filter
+
+    providers = db.session.scalars(
+        select(Provider).where(provider_filter(current_user)).order_by(Provider.name)
+    ).all()
     return render_template(
         "identity/home_regulator.html",
         scope=scope_label(current_user.region_scope),

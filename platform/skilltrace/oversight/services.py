@@ -1,7 +1,7 @@
 """What regulators see of a learner: identity (masked), attested ledger, face checks, trace.
 
-A regulator sees learners who are in a class of a provider in their scope; admins see all;
-a learner sees themself. Nothing here changes data.
+Who sees whom is :mod:`skilltrace.courses.scope`: a regulator sees a learner through the
+classes in their scope, and only the study done there. Nothing here changes data.
 """
 
 from __future__ import annotations
@@ -12,39 +12,19 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from skilltrace.courses.scope import learner_class_ids, sees_learner
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
-from skilltrace.identity.models import Provider, Role, User
+from skilltrace.identity.models import Role, User
 from skilltrace.identity.services import account_service
-from skilltrace.regions import scope_covers
+from skilltrace.oversight.readable import beijing, describe, event_name, tone
 from skilltrace.traces.models import TraceEvent
 from skilltrace.traces.services import verify_learner
 
 
-def learner_providers(learner_id: int) -> list[Provider]:
-    """Providers of the classes the learner is in."""
-    from skilltrace.courses.models import ClassMember, TrainingClass
-
-    return list(
-        db.session.scalars(
-            select(Provider)
-            .join(TrainingClass, TrainingClass.provider_id == Provider.id)
-            .join(ClassMember, ClassMember.class_id == TrainingClass.id)
-            .where(ClassMember.learner_id == learner_id)
-            .distinct()
-        )
-    )
-
-
 def may_view(viewer: User, learner: User) -> bool:
-    if viewer.role == Role.ADMIN or viewer.id == learner.id:
-        return True
-    if viewer.role == Role.REGULATOR:
-        return any(
-            scope_covers(viewer.region_scope or "", p.city_code)
-            for p in learner_providers(learner.id)
-        )
-    return False
+    """Whether ``viewer`` may see the learner (the one rule: :mod:`skilltrace.courses.scope`)."""
+    return sees_learner(viewer, learner.id)
 
 
 def visible_learner(viewer: User, learner_id: int) -> User:
@@ -74,25 +54,69 @@ class TracePage:
     broken: dict | None
 
 
-def learner_trace(learner_id: int, since_seq: int = 0, limit: int = 200) -> TracePage:
-    """Trace events after ``since_seq`` (oldest first) and the state of the whole chain."""
+@dataclass(frozen=True)
+class Window:
+    """What one viewer sees of one learner's study: classes and courses (None = all)."""
+
+    class_ids: list[int] | None
+
+    @property
+    def course_ids(self) -> list[int] | None:
+        from skilltrace.courses.models import TrainingClass
+
+        if self.class_ids is None:
+            return None
+        query = select(TrainingClass.course_id).where(TrainingClass.id.in_(self.class_ids))
+        return sorted(set(db.session.scalars(query)))
+
+    def sessions(self):
+        """A select of the visible study sessions' ids (None = all)."""
+        from skilltrace.study.models import StudySession
+
+        if self.class_ids is None:
+            return None
+        return select(StudySession.id).where(StudySession.class_id.in_(self.class_ids))
+
+
+EVERYTHING = Window(None)
+
+
+def window(viewer: User, learner_id: int) -> Window:
+    """The classes of the learner through which ``viewer`` sees their study."""
+    return Window(learner_class_ids(viewer, learner_id))
+
+
+def learner_trace(
+    learner_id: int, since_seq: int = 0, limit: int = 200, seen: Window = EVERYTHING
+) -> TracePage:
+    """Trace events after ``since_seq`` (oldest first) and the state of the whole chain.
+
+    A narrower ``seen`` keeps only the events of study sessions in its classes."""
     report = verify_learner(db.session, learner_id)
-    rows = db.session.scalars(
-        select(TraceEvent)
-        .where(TraceEvent.learner_id == learner_id, TraceEvent.seq > since_seq)
-        .order_by(TraceEvent.seq)
-        .limit(max(1, min(limit, 1000)))
+    query = select(TraceEvent).where(
+        TraceEvent.learner_id == learner_id, TraceEvent.seq > since_seq
     )
+    sessions = seen.sessions()
+    if sessions is not None:
+        query = query.where(TraceEvent.session_id.in_(sessions))
+    rows = db.session.scalars(query.order_by(TraceEvent.seq).limit(max(1, min(limit, 1000))))
+    rows = list(rows)
+    data = [json.loads(row.event_json)["data"] for row in rows]
+    lessons = lesson_titles({d.get("lesson_id") for d in data if isinstance(d, dict)})
     events = [
         {
             "seq": row.seq,
             "kind": row.kind,
+            "name": event_name(row.kind),
             "at": row.occurred_at.isoformat(),
+            "at_beijing": beijing(row.occurred_at),
             "session_id": row.session_id,
-            "data": json.loads(row.event_json)["data"],
+            "details": describe(row.kind, payload, lessons),
+            "tone": tone(row.kind),
+            "data": payload,
             "hash": row.hash,
         }
-        for row in rows
+        for row, payload in zip(rows, data, strict=True)
     ]
     broken = report.broken
     return TracePage(
@@ -105,15 +129,33 @@ def learner_trace(learner_id: int, since_seq: int = 0, limit: int = 200) -> Trac
     )
 
 
-def face_checks(learner_id: int, limit: int = 100) -> list:
-    """The learner's latest face checks with their verdicts (newest first)."""
+def lesson_titles(ids) -> dict[int, str]:
+    from skilltrace.courses.models import Lesson
+
+    ids = [i for i in ids if isinstance(i, int)]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Lesson.id, Lesson.title).where(Lesson.id.in_(ids))).all())
+
+
+def enrolled_photo_id(learner_id: int) -> int | None:
+    """The learner's active enrollment (its photo is shown beside check snapshots)."""
+    from skilltrace.faces.models import FaceEnrollment
+
+    return db.session.scalar(
+        select(FaceEnrollment.id)
+        .where(FaceEnrollment.learner_id == learner_id, FaceEnrollment.status == "active")
+        .order_by(FaceEnrollment.id.desc())
+        .limit(1)
+    )
+
+
+def face_checks(learner_id: int, limit: int = 100, seen: Window = EVERYTHING) -> list:
+    """The learner's latest face checks with their verdicts (newest first), in ``seen``."""
     from skilltrace.study.models import FaceCheck
 
-    return list(
-        db.session.scalars(
-            select(FaceCheck)
-            .where(FaceCheck.learner_id == learner_id)
-            .order_by(FaceCheck.id.desc())
-            .limit(limit)
-        )
-    )
+    query = select(FaceCheck).where(FaceCheck.learner_id == learner_id)
+    sessions = seen.sessions()
+    if sessions is not None:
+        query = query.where(FaceCheck.session_id.in_(sessions))
+    return list(db.session.scalars(query.order_by(FaceCheck.id.desc()).limit(limit)))

@@ -70,6 +70,10 @@ CHECKS = (CHECK_PASSED, CHECK_FAILED, CHECK_MISSED)
 IN_SESSION = (*CHECKS, HEARTBEAT, SESSION_PAUSED, SESSION_RESUMED, SESSION_ENDED)
 PLAYER_FIELDS = ("position", "playing", "playback_rate", "visible")
 
+# A pair spanning a check lags or is paused because the player pauses for the camera: the
+# time is not credited, but it is not flagged either.
+PAUSE_FOR_CHECK = (Anomaly.POSITION_STALLED, Anomaly.NOT_PLAYING)
+
 NO_SESSION = "no_session"  # an in-session event with no session open
 SESSION_MISMATCH = "session_mismatch"  # an event of another session than the open one
 
@@ -219,7 +223,8 @@ class _Step:
         )
         result = evaluate_pair(session.last, beat, furthest, self.rules, session.lead_s)
         if result.anomaly is not None:
-            self.flag(result.anomaly)
+            if not (session.pending and result.anomaly in PAUSE_FOR_CHECK):
+                self.flag(result.anomaly)  # the player's pause for a check is no anomaly
         else:
             segment = Segment.from_pair(session.last, result)
             pending = session.pending

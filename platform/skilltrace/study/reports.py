@@ -14,20 +14,21 @@ from skilltrace.study.crediting import CreditingRules, attested_units
 from skilltrace.study.models import CreditedTime, LessonProgress
 
 
-def learner_ledger(learner_id: int) -> dict:
-    """Credited seconds and attested 学时 per course, coverage per lesson, seconds per day."""
+def learner_ledger(learner_id: int, course_ids: list[int] | None = None) -> dict:
+    """Credited seconds and attested 学时 per course, coverage per lesson, seconds per day.
+
+    ``course_ids`` limits it to those courses (what a viewer in a narrower scope may see).
+    """
     from skilltrace.courses.models import Course, Lesson
 
     rules = CreditingRules.from_config(current_app.config)
-    credited = db.session.scalars(
-        select(CreditedTime).where(CreditedTime.learner_id == learner_id)
-    ).all()
-    progress = {
-        p.lesson_id: p
-        for p in db.session.scalars(
-            select(LessonProgress).where(LessonProgress.learner_id == learner_id)
-        )
-    }
+    credited_q = select(CreditedTime).where(CreditedTime.learner_id == learner_id)
+    progress_q = select(LessonProgress).where(LessonProgress.learner_id == learner_id)
+    if course_ids is not None:
+        credited_q = credited_q.where(CreditedTime.course_id.in_(course_ids))
+        progress_q = progress_q.where(LessonProgress.course_id.in_(course_ids))
+    credited = db.session.scalars(credited_q).all()
+    progress = {p.lesson_id: p for p in db.session.scalars(progress_q)}
     by_course: dict[int, float] = defaultdict(float)
     by_lesson: dict[int, float] = defaultdict(float)
     by_day: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
