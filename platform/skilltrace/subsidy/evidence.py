@@ -243,12 +243,21 @@ def record_company(user: User, code: str, name: str, **facts) -> CompanyRecord:
     code = credit_code(code)
     record = db.session.scalar(
         select(CompanyRecord).where(CompanyRecord.credit_code == code)
-    ) or CompanyRecord(credit_code=code, name=(name or code)[:200])
+    ) or CompanyRecord(
+        credit_code=code,
+        name=(name or code)[:200],
+        arrears_since_2020=False,
+        sampled=0,
+        unaware=0,
+        min_wage_fen=0,
+    )
     for key in ("arrears_since_2020", "sampled", "unaware", "min_wage_fen"):
         if key in facts and facts[key] is not None:
             setattr(record, key, facts[key])
     if record.sampled < 0 or not 0 <= record.unaware <= record.sampled:
         raise refuse("amount_invalid", field="unaware")
+    if record.min_wage_fen < 0:
+        raise refuse("amount_invalid", field="min_wage_fen")
     record.recorded_by_id, record.updated_at = user.id, utcnow()
     db.session.add(record)
     db.session.commit()
