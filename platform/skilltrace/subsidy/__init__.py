@@ -15,6 +15,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from skilltrace.subsidy import api, api_evidence, models  # noqa: F401
+    from flask_babel import lazy_gettext as _l
+
+    from skilltrace import demo, web
+    from skilltrace.identity.models import Role
+    from skilltrace.subsidy import api, api_evidence, models, views  # noqa: F401
+    from skilltrace.subsidy.demo import seed_standards
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    web.add_nav((Role.LEARNER,), "subsidy.mine", _l("My subsidies and certificates"))
+    web.add_nav((Role.PROVIDER_STAFF, Role.REGULATOR), "subsidy.claims", _l("Subsidy claims"))
+    web.add_nav((Role.REGULATOR,), "subsidy.standards_page", _l("Subsidy standards"))
+    web.add_nav((Role.REGULATOR,), "subsidy.key_groups", _l("Key-group confirmations"))
+    if not any(name == "subsidy" for _o, name, _s in demo.SEED_STEPS):
+        demo.SEED_STEPS.append((40, "subsidy", seed_standards))

@@ -305,41 +305,46 @@ def review(user: User, claim: SubsidyClaim, decisions: list) -> SubsidyClaim:
     class_ = db.session.get(TrainingClass, claim.class_id)
     course = class_.course
     students = confirmed_groups([line.learner_id for line in claim.lines])
-    trace = TraceLog(db.session)
-    for line in claim.lines:
-        item = by_learner[line.learner_id]
-        line.review, line.comment = item["decision"], (item.get("comment") or "").strip()
-        if line.review == "approve":
-            line.approved_fen, line.approved_allowance_fen = line.amount_fen, line.allowance_fen
-        elif line.review == "partial":
-            line.approved_fen = item["amount_fen"]
-            line.approved_allowance_fen = item.get("allowance_fen", line.allowance_fen)
-        if line.review == "reject":
-            continue
-        db.session.add(
-            SubsidyAward(
-                class_id=class_.id,
-                learner_id=line.learner_id,
-                claim_id=claim.id,
-                year=class_.end_date.year,
-                kind=claim.kind,
-                occupation=course.occupation,
-                level=course.skill_level,
-                while_student=rules.KeyGroup.STUDENT in students[line.learner_id],
-                amount_fen=line.approved_fen,
-                allowance_fen=line.approved_allowance_fen,
+    approved = []
+    with db.session.no_autoflush:
+        for line in claim.lines:
+            item = by_learner[line.learner_id]
+            line.review, line.comment = item["decision"], (item.get("comment") or "").strip()
+            if line.review == "approve":
+                line.approved_fen = line.amount_fen
+                line.approved_allowance_fen = line.allowance_fen
+            elif line.review == "partial":
+                line.approved_fen = item["amount_fen"]
+                line.approved_allowance_fen = item.get("allowance_fen", line.allowance_fen)
+            if line.review == "reject":
+                continue
+            approved.append(line)
+            db.session.add(
+                SubsidyAward(
+                    class_id=class_.id,
+                    learner_id=line.learner_id,
+                    claim_id=claim.id,
+                    year=class_.end_date.year,
+                    kind=claim.kind,
+                    occupation=course.occupation,
+                    level=course.skill_level,
+                    while_student=rules.KeyGroup.STUDENT in students[line.learner_id],
+                    amount_fen=line.approved_fen,
+                    allowance_fen=line.approved_allowance_fen,
+                )
             )
-        )
-        trace.append(
-            line.learner_id,
-            "subsidy_approved",
-            {"claim_id": claim.id, "class_id": class_.id, "amount_fen": line.approved_fen},
-        )
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise refuse("trainee_already_awarded", 409) from None
+    trace = TraceLog(db.session)
+    for line in approved:
+        trace.append(
+            line.learner_id,
+            "subsidy_approved",
+            {"claim_id": claim.id, "class_id": class_.id, "amount_fen": line.approved_fen},
+        )
     claim.total_fen = sum(line.approved_fen + line.approved_allowance_fen for line in claim.lines)
     ClaimTransition.record(claim, user, "decide", "submitted", "decided")
     db.session.commit()

@@ -61,12 +61,12 @@ REASONS = {
     "annual_limit": _l("Already 3 subsidised trainings this year."),
     "duplicate_occupation_level": _l("Already subsidised for this occupation and level."),
     "tier_unemployed_not_paid": _l(
-        "The class's employment rate is below 30 %: only employed trainees are paid."
+        "The class employment rate is below 30 percent: only employed trainees are paid."
     ),
     "yigong_once": _l("以工代训 is subsidised once per worker."),
     "company_excluded_arrears": _l("The enterprise owed wages to migrant workers since 2020."),
     "company_excluded_unaware": _l(
-        "20 % or more of the sampled trainees did not know they were in 以工代训."
+        "A fifth or more of the sampled trainees did not know they were in 以工代训."
     ),
     "below_min_wage": _l("The wage is below the local minimum wage."),
     "student_once": _l("A student is subsidised once while enrolled."),
@@ -74,7 +74,7 @@ REASONS = {
     "already_awarded": _l("Already approved in another claim of this class."),
     "allowance_cap": _l("The living and transport allowance is capped at 2,500 yuan."),
     "allowance_once_a_year": _l("The living and transport allowance is paid once a year."),
-    "yigong_no_certificate": _l("No certificate this year: 70 % of the 以工代训 standard."),
+    "yigong_no_certificate": _l("No certificate this year: 70 percent of the 以工代训 standard."),
     "yigong_certificate_standard": _l(
         "Certificate this year: the higher of its standard and the 以工代训 standard."
     ),
