@@ -48,7 +48,7 @@ class TransitionMixin:
             db.session.flush()
         row = cls(
             **{cls.subject_column: subject.id},
-            actor_id=actor.id,
+            actor_id=None if actor is None else actor.id,
             action=action,
             from_status=from_status,
             to_status=to_status,

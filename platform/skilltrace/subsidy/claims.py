@@ -35,6 +35,9 @@ from skilltrace.subsidy.standards import standard_for
 from skilltrace.traces.services import TraceLog
 
 REVIEWS = ("approve", "partial", "reject")
+# Called as hook(claim, line, regulator) for every approved trainee inside the review's
+# transaction (vouchers write off here); an IntegrityError undoes the whole review.
+AWARD_HOOKS: list = []
 # The standard a certificate's occupation is paid at, for 以工代训 with a certificate.
 CERTIFICATE_STANDARD_KIND = rules.Kind.UPGRADING
 
@@ -334,6 +337,10 @@ def review(user: User, claim: SubsidyClaim, decisions: list) -> SubsidyClaim:
                 )
             )
     try:
+        db.session.flush()
+        for line in approved:
+            for hook in AWARD_HOOKS:
+                hook(claim, line, user)
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
