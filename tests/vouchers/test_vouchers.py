@@ -199,3 +199,35 @@ def test_write_off_once_when_two_claims_race(voucher_world, app, make_user, shar
     r = learner.post("/api/v1/vouchers/use", json={"code": code, "class_code": world.class_.code})
     assert r.get_json()["error"]["code"] == "voucher_used"
     assert db.session.scalar(select(func.count()).select_from(VoucherWriteOff)) == 1
+
+
+def test_voucher_pages(voucher_world, app, make_user):
+    world = voucher_world
+    page = world.reg_client.get("/vouchers/batches").get_data(as_text=True)
+    assert "200000" in page  # the notice's target
+    world.reg_client.post(
+        "/vouchers/batches",
+        data={
+            "csrf_token": world.reg_csrf,
+            "name": "页面发放",
+            "target_group": "all",
+            "quantity": "3",
+            "validity_days": "30",
+            "face_yuan": "800",
+        },
+    )
+    learner = Learner(app, make_user(Role.LEARNER))
+    mine = learner.client.get("/vouchers/mine").get_data(as_text=True)
+    assert "页面发放" in mine
+    from skilltrace.vouchers.models import VoucherBatch
+
+    batch = db.session.scalar(select(VoucherBatch))
+    learner.client.post("/vouchers/mine", data={"csrf_token": learner.csrf, "batch_id": batch.id})
+    code = db.session.scalar(select(Voucher.code))
+    learner.client.post(
+        "/vouchers/mine",
+        data={"csrf_token": learner.csrf, "code": code, "class_code": world.class_.code},
+    )
+    db.session.expire_all()
+    assert db.session.scalar(select(Voucher.status)) == "reserved"
+    assert code in learner.client.get("/vouchers/mine").get_data(as_text=True)

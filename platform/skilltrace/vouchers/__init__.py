@@ -10,10 +10,17 @@ from flask.cli import AppGroup
 
 
 def init_app(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from skilltrace import web
+    from skilltrace.identity.models import Role
     from skilltrace.subsidy import claims
-    from skilltrace.vouchers import api, models, services  # noqa: F401
+    from skilltrace.vouchers import api, models, services, views  # noqa: F401
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    web.add_nav((Role.LEARNER,), "vouchers.mine", _l("My training vouchers"))
+    web.add_nav((Role.REGULATOR,), "vouchers.batches", _l("Training vouchers"))
     if services.write_off_on_award not in claims.AWARD_HOOKS:
         claims.AWARD_HOOKS.append(services.write_off_on_award)
     app.extensions.setdefault("skilltrace.jobs", {})["vouchers.expire"] = (
