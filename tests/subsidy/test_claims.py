@@ -152,10 +152,24 @@ def test_a_suspended_provider_cannot_claim(make_world, shared_faces):
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "provider_suspended"
 
 
-def test_claims_need_a_closed_class_of_ones_own(make_world, make_user, login):
+def test_claims_need_an_ended_class_of_ones_own(make_world, make_user, login):
+    from datetime import timedelta
+
     world = make_world(learners=1)
+    world.class_.end_date += timedelta(days=1)
+    db.session.commit()
     r = world.as_staff("POST", "/api/v1/subsidy/claims", json={"class_id": world.class_.id})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "class_not_closed"
+    world.class_.end_date -= timedelta(days=1)
+    db.session.commit()
+    claim = world.claim()  # the ended class is closed (结业) by its first claim
+    assert world.decisions(claim)[world.learners[0].id]["reasons"] == [
+        "not_registered",
+        "not_completed",
+        "no_standard",
+    ]
+    db.session.expire_all()
+    assert world.class_.status == "closed"
     other = make_user("provider_staff")
     client = world.app.test_client()
     token = login(client, other)

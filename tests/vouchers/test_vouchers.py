@@ -231,3 +231,29 @@ def test_voucher_pages(voucher_world, app, make_user):
     db.session.expire_all()
     assert db.session.scalar(select(Voucher.status)) == "reserved"
     assert code in learner.client.get("/vouchers/mine").get_data(as_text=True)
+
+
+def test_provider_restriction_and_leave_refusals(voucher_world, app, make_user):
+    world = voucher_world
+    elsewhere = make_user.provider(city="6101")
+    batch = issue(world, providers=[elsewhere.id])
+    learner = Learner(app, make_user(Role.LEARNER))
+    code = learner.post(f"/api/v1/vouchers/batches/{batch['id']}/claim").get_json()["voucher"][
+        "code"
+    ]
+    r = learner.post("/api/v1/vouchers/use", json={"code": code, "class_code": world.class_.code})
+    assert (r.status_code, r.get_json()["error"]["code"]) == (403, "provider_not_eligible")
+    assert db.session.scalar(select(Voucher.status)) == "claimed"  # nothing half-written
+    r = learner.post("/api/v1/vouchers/leave", json={"class_id": world.class_.id})
+    assert (r.status_code, r.get_json()["error"]["code"]) == (404, "not_in_class")
+    open_batch = issue(world)
+    code = learner.post(f"/api/v1/vouchers/batches/{open_batch['id']}/claim").get_json()["voucher"][
+        "code"
+    ]
+    r = learner.post("/api/v1/vouchers/use", json={"code": code, "class_code": "ZZZZZZ"})
+    assert r.status_code == 404
+    world.close()
+    r = learner.post("/api/v1/vouchers/use", json={"code": code, "class_code": world.class_.code})
+    assert r.status_code == 409  # the class no longer accepts learners
+    db.session.expire_all()
+    assert db.session.scalar(select(Voucher.status).where(Voucher.code == code)) == "claimed"

@@ -234,7 +234,7 @@ def join_refusal(
     """Why nobody may join a class now (an error code), or None."""
     if provider != "active":
         return "provider_suspended"
-    if class_status == ClassStatus.REJECTED or today > end:
+    if class_status in (ClassStatus.REJECTED, ClassStatus.CLOSED) or today > end:
         return "class_closed"
     if seats_taken >= capacity:
         return "class_full"

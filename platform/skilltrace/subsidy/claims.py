@@ -12,13 +12,14 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from skilltrace.audit import transition
+from skilltrace.courses.classes import local_today
 from skilltrace.courses.models import TrainingClass
 from skilltrace.courses.rules import ClassStatus
 from skilltrace.courses.services import cities_in_scope, is_staff_of, regulates
 from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, Role, User
 from skilltrace.subsidy import rules
-from skilltrace.subsidy.completion import completions
+from skilltrace.subsidy.completion import close_class, completions
 from skilltrace.subsidy.evidence import confirmed_groups, credit_code
 from skilltrace.subsidy.facts import class_facts, trainee_facts
 from skilltrace.subsidy.messages import refuse
@@ -52,19 +53,25 @@ def build_claim(
     company_code: str | None = None,
     wages: dict[int, int] | None = None,
 ) -> SubsidyClaim:
-    """A draft claim for a closed class with every trainee's decision (the preview)."""
+    """A draft claim for a closed class with every trainee's decision (the preview).
+
+    An approved class past its end date is closed first (结业, recorded), so the claim
+    endpoint alone takes a finished class to its decisions.
+    """
     if not is_staff_of(user, class_.provider_id):
         raise refuse("forbidden", 403)
     refusal = claim_refusal_for_provider(class_.provider)
     if refusal:
         raise refuse(refusal, 403)
-    if class_.status != ClassStatus.CLOSED:
-        raise refuse("class_not_closed", 409)
     if kind not in {k.value for k in rules.Kind}:
         raise refuse("kind_invalid", field="kind")
     if kind == rules.Kind.YIGONG and not company_code:
         raise refuse("company_required", field="company_credit_code")
     company_code = credit_code(company_code) if company_code else None
+    if class_.status == ClassStatus.APPROVED and class_.end_date <= local_today():
+        close_class(user, class_)  # a class that has ended is closed (结业) by its first claim
+    if class_.status != ClassStatus.CLOSED:
+        raise refuse("class_not_closed", 409)
     learner_ids = sorted(completions(class_))
     if not learner_ids:
         raise refuse("no_trainees", 409)

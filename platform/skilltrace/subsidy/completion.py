@@ -22,7 +22,7 @@ from skilltrace.subsidy.messages import refuse
 from skilltrace.subsidy.models import ClassCompletion, OfflineExam, TrainingCertificate
 from skilltrace.traces.services import TraceLog
 
-VERIFY_MAX_PER_WINDOW = 30
+VERIFY_MAX_PER_WINDOW = 60
 VERIFY_WINDOW_S = 600
 
 
