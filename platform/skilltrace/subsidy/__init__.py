@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
 
     from skilltrace import demo, web
     from skilltrace.identity.models import Role
+    from skilltrace.identity.views import HOME_PANELS
     from skilltrace.subsidy import api, api_evidence, models, views  # noqa: F401
     from skilltrace.subsidy.demo import seed_standards
 
@@ -28,5 +29,7 @@ def init_app(app: Flask) -> None:
     web.add_nav((Role.PROVIDER_STAFF, Role.REGULATOR), "subsidy.claims", _l("Subsidy claims"))
     web.add_nav((Role.REGULATOR,), "subsidy.standards_page", _l("Subsidy standards"))
     web.add_nav((Role.REGULATOR,), "subsidy.key_groups", _l("Key-group confirmations"))
+    if "subsidy/_panel_learner.html" not in HOME_PANELS[Role.LEARNER]:
+        HOME_PANELS[Role.LEARNER].append("subsidy/_panel_learner.html")
     if not any(name == "subsidy" for _o, name, _s in demo.SEED_STEPS):
         demo.SEED_STEPS.append((40, "subsidy", seed_standards))
