@@ -118,6 +118,12 @@ SETTINGS: tuple[Setting, ...] = (
         "How often a running session re-checks that its class "
         "is open and its provider may credit hours (seconds).",
     ),
+    # -- subsidy ---------------------------------------------------------------------------
+    Setting(
+        "EMPLOYMENT_FOLLOWUP_DAYS",
+        180,
+        "Days after a class ends within which a trainee's employment counts.",
+    ),
 )
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from skilltrace.audit import transition
 from skilltrace.courses import rules
 from skilltrace.courses.messages import from_rule, refuse
 from skilltrace.courses.models import (
@@ -128,7 +129,7 @@ class ClassService:
         )
         db.session.add(class_)
         db.session.flush()
-        self._record(class_, user, "open", "new", class_.status, "")
+        ClassTransition.record(class_, user, "open", "new", class_.status)
         db.session.commit()
         return class_
 
@@ -157,23 +158,9 @@ class ClassService:
             raise from_rule(err, "comment" if err.code == "comment_required" else None) from None
         if approve and class_.course.status != rules.CourseStatus.APPROVED:
             raise refuse("course_not_approved", 409)
-        self._record(class_, user, action, class_.status, to, comment)
-        class_.status = to
+        transition(class_, ClassTransition, user, action, to, comment)
         db.session.commit()
         return class_
-
-    @staticmethod
-    def _record(class_, user, action, from_status, to_status, comment) -> None:
-        db.session.add(
-            ClassTransition(
-                class_id=class_.id,
-                actor_id=user.id,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                comment=comment,
-            )
-        )
 
     # -- joining ----------------------------------------------------------------------------
     def join(

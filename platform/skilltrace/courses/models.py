@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from skilltrace.audit import TransitionMixin
 from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, User, utcnow
 
@@ -65,22 +66,15 @@ class Course(db.Model):
         return sum(lesson.duration_s for lesson in self.lessons)
 
 
-class CourseTransition(db.Model):
+class CourseTransition(TransitionMixin, db.Model):
     """One step of a course's approval workflow: who, when, from, to, comment."""
 
     __tablename__ = "course_transitions"
+    subject_column = "course_id"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    action: Mapped[str] = mapped_column(String(16))
-    from_status: Mapped[str] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
-    comment: Mapped[str] = mapped_column(Text, default="")
 
     course: Mapped[Course] = relationship(back_populates="transitions")
-    actor: Mapped[User] = relationship()
 
 
 class Lesson(db.Model):
@@ -169,21 +163,13 @@ class TrainingClass(db.Model):
     transitions: Mapped[list[ClassTransition]] = relationship(order_by="ClassTransition.id")
 
 
-class ClassTransition(db.Model):
-    """One step of a class's approval (开班备案): who, when, from, to, comment."""
+class ClassTransition(TransitionMixin, db.Model):
+    """One step of a class: approval (开班备案), closing (结业); who, when, from, to, comment."""
 
     __tablename__ = "class_transitions"
+    subject_column = "class_id"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    action: Mapped[str] = mapped_column(String(16))
-    from_status: Mapped[str] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
-    comment: Mapped[str] = mapped_column(Text, default="")
-
-    actor: Mapped[User] = relationship()
 
 
 class ClassMember(db.Model):

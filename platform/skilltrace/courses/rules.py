@@ -26,6 +26,7 @@ class ClassStatus(enum.StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     REJECTED = "rejected"
+    CLOSED = "closed"  # 结业: the provider closed it after its end date
 
 
 class SkillLevel(enum.StrEnum):
@@ -82,6 +83,7 @@ COURSE_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
 CLASS_TRANSITIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("submitted", "approve"): ("approved", REGULATOR),
     ("submitted", "reject"): ("rejected", REGULATOR),
+    ("approved", "close"): ("closed", STAFF),
 }
 # Actions a suspended or blacklisted provider may not take (or have taken for it).
 NEEDS_ACTIVE_PROVIDER = frozenset({"submit", "approve", "open"})
@@ -122,12 +124,22 @@ def course_transition(status: str, action: str, actor: Actor, owner: Owner, comm
 
 
 def class_transition(
-    status: str, action: str, actor: Actor, owner: Owner, start: date, today: date, comment=""
+    status: str,
+    action: str,
+    actor: Actor,
+    owner: Owner,
+    start: date,
+    today: date,
+    comment="",
+    end: date | None = None,
 ) -> str:
-    """The class's next status; approval (开班备案) must come on or before the start date."""
+    """The class's next status; approval (开班备案) must come on or before the start date,
+    closing (结业) on or after the end date (``end``)."""
     to = _transition(CLASS_TRANSITIONS, status, action, actor, owner, comment)
     if action == "approve" and today > start:
         raise RuleError("class_started", 409)
+    if action == "close" and (end is None or today < end):
+        raise RuleError("class_not_ended", 409)
     return to
 
 
@@ -222,7 +234,7 @@ def join_refusal(
     """Why nobody may join a class now (an error code), or None."""
     if provider != "active":
         return "provider_suspended"
-    if class_status == ClassStatus.REJECTED or today > end:
+    if class_status in (ClassStatus.REJECTED, ClassStatus.CLOSED) or today > end:
         return "class_closed"
     if seats_taken >= capacity:
         return "class_full"

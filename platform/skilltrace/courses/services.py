@@ -7,6 +7,7 @@ from typing import BinaryIO
 
 from sqlalchemy import exists, func, select
 
+from skilltrace.audit import transition
 from skilltrace.courses import media, rules
 from skilltrace.courses.messages import from_rule, refuse
 from skilltrace.courses.models import Course, CourseTransition, Lesson, QuizQuestion
@@ -87,7 +88,7 @@ class CourseService:
             setattr(course, name, value)
         db.session.add(course)
         db.session.flush()
-        self._record(course, user, "create", "new", course.status, "")
+        CourseTransition.record(course, user, "create", "new", course.status)
         db.session.commit()
         return course
 
@@ -236,27 +237,13 @@ class CourseService:
     def _move(self, course: Course, user: User, action: str, comment: str) -> None:
         """Apply and record one transition (not committed)."""
         to = self._check(course, action, user, comment)
-        self._record(course, user, action, course.status, to, comment)
-        course.status = to
+        transition(course, CourseTransition, user, action, to, comment)
         course.updated_at = utcnow()
 
     def _step(self, course: Course, user: User, action: str, comment: str) -> Course:
         self._move(course, user, action, (comment or "").strip())
         db.session.commit()
         return course
-
-    @staticmethod
-    def _record(course, user, action, from_status, to_status, comment) -> None:
-        db.session.add(
-            CourseTransition(
-                course=course,
-                actor_id=user.id,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                comment=comment,
-            )
-        )
 
     # -- queries ----------------------------------------------------------------------------
     def visible_courses(self, user: User) -> list[Course]:

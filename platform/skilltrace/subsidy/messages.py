@@ -1,0 +1,93 @@
+"""Readable messages of the subsidy domain's refusal codes and decision reason codes."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from skilltrace.errors import DomainError
+
+MESSAGES = {
+    "forbidden": _l("You are not allowed to do this."),
+    "class_not_found": _l("No such class."),
+    "claim_not_found": _l("No such claim."),
+    "certificate_not_found": _l("No certificate matches this serial number and name."),
+    "class_not_closed": _l("Close the class (结业) first."),
+    "class_not_ended": _l("The class has not reached its end date yet."),
+    "not_completed_learner": _l("This learner has not completed the class."),
+    "not_in_class": _l("This learner is not in the class."),
+    "score_invalid": _l("Enter a score and a pass mark from 0 to 100."),
+    "evidence_required": _l("Describe the evidence (up to 2000 characters)."),
+    "already_revoked": _l("This certificate is already revoked."),
+    "reason_required": _l("Give a reason."),
+    "group_invalid": _l("Choose a key group."),
+    "record_not_found": _l("No such record."),
+    "already_decided": _l("This record has already been decided."),
+    "certificate_kind_invalid": _l("Choose the kind of certificate."),
+    "certificate_number_invalid": _l("Enter the certificate number (up to 40 characters)."),
+    "certificate_duplicate": _l("This certificate is already recorded."),
+    "level_invalid": _l("Choose a skill level."),
+    "occupation_invalid": _l("Enter the occupation (工种), up to 100 characters."),
+    "date_invalid": _l("Enter a valid date (YYYY-MM-DD)."),
+    "employer_invalid": _l("Enter the employer's name (up to 200 characters)."),
+    "credit_code_invalid": _l("Enter a valid unified social credit code."),
+    "evidence_kind_invalid": _l(
+        "Choose the evidence: contract, social-insurance record or business licence."
+    ),
+    "followup_window": _l("Employment must start within the follow-up period after completion."),
+    "kind_invalid": _l("Choose a training kind."),
+    "amount_invalid": _l("Enter an amount in fen from 0 to 100000000."),
+    "region_invalid": _l("Standards are set for the province or a city in your scope."),
+    "claim_state": _l("This step is not possible in the current state of the claim."),
+    "claim_already_decided": _l("Another regulator has already decided this claim."),
+    "trainee_already_awarded": _l(
+        "A trainee of this claim has already been approved in another claim of this class."
+    ),
+    "decision_invalid": _l("Decide every trainee: approve, partial or reject."),
+    "partial_amount_invalid": _l("A partial approval needs an amount below the decided amount."),
+    "comment_required": _l("Give a comment for a partial approval or a rejection."),
+    "provider_suspended": _l(
+        "The training provider is suspended or blacklisted: it cannot claim subsidies."
+    ),
+    "company_required": _l("以工代训 claims name the enterprise's unified social credit code."),
+    "wage_invalid": _l("Enter the monthly wage in fen."),
+    "no_trainees": _l("The class has no trainees to claim for."),
+    "too_many_requests": _l("Too many requests. Wait a moment and try again."),
+}
+
+# Reason codes of decisions and of non-completion, as a provider reads them.
+REASONS = {
+    "not_registered": _l("Not registered under real name with consent and face enrollment."),
+    "not_completed": _l("Has not completed the class."),
+    "annual_limit": _l("Already 3 subsidised trainings this year."),
+    "duplicate_occupation_level": _l("Already subsidised for this occupation and level."),
+    "tier_unemployed_not_paid": _l(
+        "The class employment rate is below 30 percent: only employed trainees are paid."
+    ),
+    "yigong_once": _l("以工代训 is subsidised once per worker."),
+    "company_excluded_arrears": _l("The enterprise owed wages to migrant workers since 2020."),
+    "company_excluded_unaware": _l(
+        "A fifth or more of the sampled trainees did not know they were in 以工代训."
+    ),
+    "below_min_wage": _l("The wage is below the local minimum wage."),
+    "student_once": _l("A student is subsidised once while enrolled."),
+    "no_standard": _l("No subsidy standard applies to this occupation, level and kind."),
+    "already_awarded": _l("Already approved in another claim of this class."),
+    "allowance_cap": _l("The living and transport allowance is capped at 2,500 yuan."),
+    "allowance_once_a_year": _l("The living and transport allowance is paid once a year."),
+    "yigong_no_certificate": _l("No certificate this year: 70 percent of the 以工代训 standard."),
+    "yigong_certificate_standard": _l(
+        "Certificate this year: the higher of its standard and the 以工代训 standard."
+    ),
+    "lessons_incomplete": _l("Not every lesson is complete."),
+    "hours_short": _l("Fewer attested learning hours than the course requires."),
+    "assessment_not_passed": _l("The assessment (quizzes or offline exam) is not passed."),
+}
+
+
+def refuse(code: str, status: int = 422, field: str | None = None) -> DomainError:
+    """A DomainError with this code's message."""
+    return DomainError(code, MESSAGES[code], status=status, field=field)
+
+
+def reason_text(code: str) -> str:
+    return str(REASONS.get(code, code))
