@@ -18,7 +18,7 @@ from skilltrace.crypto import DataCipher, new_key_b64
 log = logging.getLogger(__name__)
 
 # Domain packages, in dependency order; each has ``init_app(app)``.
-DOMAINS = ("identity", "faces", "courses", "traces", "study", "oversight")
+DOMAINS = ("identity", "notices", "faces", "courses", "traces", "study", "oversight")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -23,6 +23,7 @@ from skilltrace.courses.services import actor_of, cities_in_scope, is_staff_of, 
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, Role, User
+from skilltrace.notices.services import notify_provider_staff
 from skilltrace.state import LiveState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -95,7 +96,8 @@ class ClassService:
         if not is_staff_of(user, course.provider_id):
             raise refuse("forbidden", 403)
         if course.provider.status != "active":
-            raise refuse("provider_suspended", 403)
+            blacklisted = course.provider.status == "blacklisted"
+            raise refuse("provider_blacklisted" if blacklisted else "provider_suspended", 403)
         if course.status != rules.CourseStatus.APPROVED:
             raise refuse("course_not_approved", 409, field="course")
         if not 2 <= len(name) <= 200:
@@ -152,6 +154,11 @@ class ClassService:
             raise refuse("course_not_approved", 409)
         self._record(class_, user, action, class_.status, to, comment)
         class_.status = to
+        notify_provider_staff(
+            class_.provider_id,
+            "class_decided",
+            {"name": class_.name, "decision": f"{action}d", "comment": comment},
+        )
         db.session.commit()
         return class_
 

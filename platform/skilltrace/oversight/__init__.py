@@ -1,4 +1,4 @@
-"""Oversight: what regulators query about learners (ledger, face checks, trace)."""
+"""Oversight: what regulators query and decide: learners, warnings, spot checks, sanctions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,31 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from skilltrace.identity.models import Role
-    from skilltrace.oversight import api, views
+    from skilltrace.oversight import (  # noqa: F401 (routes and models register on import)
+        api,
+        cli,
+        models,
+        public,
+        report_views,
+        sanction_views,
+        views,
+        warning_views,
+    )
+    from skilltrace.oversight.report import run_report_job
+    from skilltrace.oversight.warnings import run_warnings
     from skilltrace.web import add_nav
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
-    add_nav((Role.REGULATOR, Role.ADMIN), "oversight.search", _l("Learners"))
+    app.register_blueprint(public.bp)
+    app.cli.add_command(cli.group)
+    every = int(app.config["OVERSIGHT_JOB_EVERY_S"])
+    jobs = app.extensions.setdefault("skilltrace.jobs", {})
+    jobs["oversight.warnings"] = (run_warnings, every)
+    jobs["oversight.report"] = (run_report_job, every)
+    regulators = (Role.REGULATOR, Role.ADMIN)
+    add_nav(regulators, "oversight.search", _l("Learners"))
+    add_nav(regulators, "oversight.warnings", _l("Warnings"))
+    add_nav(regulators, "oversight.spot_checks", _l("Spot checks"))
+    add_nav(regulators, "oversight.sanctions", _l("Sanctions"))
+    add_nav(regulators, "oversight.report", _l("Monthly report"))

@@ -117,3 +117,17 @@ def face_checks(learner_id: int, limit: int = 100) -> list:
             .limit(limit)
         )
     )
+
+
+def oversees(viewer: User, provider: Provider) -> bool:
+    """Whether ``viewer`` oversees ``provider`` (admins all; regulators by the scope rule)."""
+    from skilltrace.courses.services import regulates
+
+    return viewer.role == Role.ADMIN or regulates(viewer, provider)
+
+
+def overseen_cities(viewer: User) -> list[str] | None:
+    """Cities ``viewer`` oversees; None means every city (admins)."""
+    from skilltrace.courses.services import cities_in_scope
+
+    return None if viewer.role == Role.ADMIN else cities_in_scope(viewer.region_scope)
