@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role
@@ -81,9 +83,7 @@ def test_checklist_with_evidence_feeds_the_unaware_share(app, world, make_user, 
                 "outcome": "problem" if n < 2 else "ok",
                 "note": "电话回访",
                 **(
-                    {"evidence": (__import__("io").BytesIO(recording), "call.wav", "audio/wav")}
-                    if n == 0
-                    else {}
+                    {"evidence": (io.BytesIO(recording), "call.wav", "audio/wav")} if n == 0 else {}
                 ),
             },
             content_type="multipart/form-data",
@@ -97,8 +97,8 @@ def test_checklist_with_evidence_feeds_the_unaware_share(app, world, make_user, 
     assert unaware_share(world.provider.id, year - 1) == 0.0
 
     evidence = db.session.query(EvidenceFile).one()
-    stored = app.config["MEDIA_ROOT"] + "/" + evidence.file_path
-    assert recording not in open(stored, "rb").read()  # encrypted at rest
+    stored = Path(app.config["MEDIA_ROOT"]) / evidence.file_path
+    assert recording not in stored.read_bytes()  # encrypted at rest
     download = client.get(f"/oversight/evidence/{evidence.id}")
     assert download.status_code == 200 and download.data == recording
 

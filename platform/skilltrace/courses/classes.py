@@ -157,7 +157,11 @@ class ClassService:
         notify_provider_staff(
             class_.provider_id,
             "class_decided",
-            {"name": class_.name, "decision": f"{action}d", "comment": comment},
+            {
+                "name": class_.name,
+                "decision": "approved" if approve else "rejected",
+                "comment": comment,
+            },
         )
         db.session.commit()
         return class_
