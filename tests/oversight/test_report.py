@@ -158,3 +158,25 @@ def test_the_2021_targets_are_the_notices(app):
     assert report.targets["trainings"] == 500_000
     assert report.targets["trainings_apprentices"] == 15_000
     assert report.targets["vouchers_used"] == 20_000
+
+
+def test_regulators_set_class_categories_that_the_report_counts(app, world, make_user, login):
+    client = app.test_client()
+    login(client, world.regulator)
+    page = client.get("/oversight/categories").get_data(as_text=True)
+    assert world.class_.code in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "class_id": str(world.class_.id)}
+    client.post("/oversight/categories", data={**form, "category": "migrant_workers"})
+    client.post("/oversight/categories", data={**form, "category": "nonsense"})
+    assert db.session.get(ClassCategory, world.class_.id).category == "migrant_workers"
+    aggregate_month(this_month())
+    report = monthly_report(int(this_month()[:4]), "6101")
+    assert report.totals["trainings_migrant_workers"] == 12
+
+    other = app.test_client()
+    login(other, make_user(Role.REGULATOR, scope="6102"))
+    assert world.class_.code not in other.get("/oversight/categories").get_data(as_text=True)
+    other.post("/oversight/categories", data={**form, "category": "startup"})
+    db.session.expire_all()
+    assert db.session.get(ClassCategory, world.class_.id).category == "migrant_workers"

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from skilltrace.identity.models import Role
     from skilltrace.oversight import (  # noqa: F401 (routes and models register on import)
         api,
+        categories,
         cli,
         models,
         public,
@@ -37,3 +38,16 @@ def init_app(app: Flask) -> None:
     add_nav(regulators, "oversight.spot_checks", _l("Spot checks"))
     add_nav(regulators, "oversight.sanctions", _l("Sanctions"))
     add_nav(regulators, "oversight.report", _l("Monthly report"))
+    from skilltrace import demo
+
+    if not any(name == "report targets" for _o, name, _s in demo.SEED_STEPS):
+        demo.SEED_STEPS.append((60, "report targets", _seed_targets))
+
+
+def _seed_targets(echo) -> None:
+    """Demo step: the notice's 2021 figures as this year's targets too (idempotent)."""
+    from skilltrace.oversight.report import report_year
+    from skilltrace.oversight.targets import seed_targets
+
+    year = report_year()
+    echo(f"report targets {year}: {seed_targets(year)} added")
