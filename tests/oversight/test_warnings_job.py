@@ -110,3 +110,15 @@ def test_pages_show_warnings_in_scope_with_drill_down(app, world, make_user, log
         as_text=True
     )
     assert other.get(f"/oversight/warnings/{warning.id}").status_code == 404
+
+
+def test_new_warnings_notify_the_regulators_in_scope_once(app, world, make_user):
+    from skilltrace.notices.models import Notice
+
+    elsewhere = make_user(Role.REGULATOR, scope="6102")
+    _study_from_one_ip(world, utcnow() - timedelta(minutes=30))
+    run_warnings()
+    run_warnings()  # nothing new: no second notice
+    notices = db.session.query(Notice).filter_by(kind="warning_raised").all()
+    assert [(n.user_id, n.params["count"]) for n in notices] == [(world.regulator.id, 1)]
+    assert all(n.user_id != elsewhere.id for n in notices)

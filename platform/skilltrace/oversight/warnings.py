@@ -208,6 +208,7 @@ def store(findings: list[Finding]) -> tuple[int, int]:
         )
     }
     new = updated = 0
+    new_cities: list[str | None] = []
     for f in findings:
         fingerprint = f"{f.code}|{f.subject}"
         row = known.get(fingerprint)
@@ -216,6 +217,7 @@ def store(findings: list[Finding]) -> tuple[int, int]:
             db.session.add(row)
             known[fingerprint] = row
             new += 1
+            new_cities.append(places.get(f.subject, (None, None))[1])
         else:
             updated += 1
         provider_id, city = places.get(f.subject, (None, None))
@@ -228,8 +230,28 @@ def store(findings: list[Finding]) -> tuple[int, int]:
         row.learner_ids = list(f.learner_ids)
         row.event_ids = list(f.event_ids)[:500]
         row.last_seen_at = now
+    _notify_regulators(new_cities)
     db.session.commit()
     return new, updated
+
+
+def _notify_regulators(cities: list[str | None]) -> None:
+    """Tell each regulator how many new warnings arrived in their scope (one notice per run)."""
+    from skilltrace.identity.models import Role, User
+    from skilltrace.notices.services import notify
+    from skilltrace.regions import scope_covers
+
+    if not cities:
+        return
+    regulators = db.session.scalars(
+        select(User).where(User.role == Role.REGULATOR, User.is_active_account.is_(True))
+    )
+    for regulator in regulators:
+        scope = regulator.region_scope or ""
+        count = sum(1 for city in cities if city and scope_covers(scope, city))
+        count += sum(1 for city in cities if city is None and scope == "61")
+        if count:
+            notify(regulator.id, "warning_raised", {"count": count}, "/oversight/warnings")
 
 
 def run_warnings() -> dict:
