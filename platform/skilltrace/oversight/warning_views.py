@@ -16,10 +16,10 @@ from skilltrace.identity.models import Role, User
 from skilltrace.oversight import spotchecks
 from skilltrace.oversight.evidence import add_evidence, evidence_of, read_evidence
 from skilltrace.oversight.models import EvidenceFile, OversightWarning
-from skilltrace.oversight.services import overseen_cities, oversees
+from skilltrace.oversight.services import oversees
 from skilltrace.oversight.views import bp
 from skilltrace.oversight.warning_rules import CODES
-from skilltrace.oversight.warnings import severity_order
+from skilltrace.oversight.warnings import severity_order, warning_query
 from skilltrace.traces.models import TraceEvent
 from skilltrace.web import role_required
 
@@ -38,20 +38,12 @@ WARNING_LABELS = {
 SEVERITY_LABELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 
 
-def _warning_query(user: User):
-    stmt = select(OversightWarning)
-    cities = overseen_cities(user)
-    if cities is not None:
-        stmt = stmt.where(OversightWarning.city_code.in_(cities))
-    return stmt
-
-
 @bp.get("/warnings")
 @role_required(*REGULATORS)
 def warnings():
     code = request.args.get("code", "")
     status = request.args.get("status", "open")
-    stmt = _warning_query(current_user)
+    stmt = warning_query(current_user)
     if code in CODES:
         stmt = stmt.where(OversightWarning.code == code)
     if status in ("open", "dismissed"):
@@ -71,7 +63,7 @@ def warnings():
 
 
 def _visible_warning(warning_id: int) -> OversightWarning:
-    row = db.session.scalar(_warning_query(current_user).where(OversightWarning.id == warning_id))
+    row = db.session.scalar(warning_query(current_user).where(OversightWarning.id == warning_id))
     if row is None:
         abort(404)
     return row

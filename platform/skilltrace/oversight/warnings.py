@@ -265,3 +265,14 @@ def run_warnings() -> dict:
 
 def severity_order():
     return case({"high": 0, "medium": 1, "low": 2}, value=OversightWarning.severity, else_=3)
+
+
+def warning_query(user):
+    """Warnings ``user`` may see: in their cities (admins: all)."""
+    from skilltrace.oversight.services import overseen_cities
+
+    stmt = select(OversightWarning)
+    cities = overseen_cities(user)
+    if cities is not None:
+        stmt = stmt.where(OversightWarning.city_code.in_(cities))
+    return stmt
