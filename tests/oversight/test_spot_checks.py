@@ -122,3 +122,27 @@ def test_a_missing_outcome_is_refused_and_nothing_saved(app, world, login):
     )
     db.session.expire_all()
     assert db.session.get(SpotCheckItem, item.id).checked_at is None
+
+
+def test_a_refused_evidence_file_saves_nothing(app, world, login):
+    client = app.test_client()
+    login(client, world.regulator)
+    spot_id = int(_draw(client, world, "y").headers["Location"].rsplit("/", 1)[1])
+    item = db.session.get(SpotCheck, spot_id).items[0]
+    client.post(
+        f"/oversight/spot-check-items/{item.id}",
+        data={
+            "csrf_token": _token(client),
+            "method": "visit",
+            "outcome": "ok",
+            "evidence": (
+                io.BytesIO(b"MZ\x90\x00 not evidence"),
+                "tool.exe",
+                "application/x-msdownload",
+            ),
+        },
+        content_type="multipart/form-data",
+    )
+    db.session.expire_all()
+    assert db.session.get(SpotCheckItem, item.id).checked_at is None
+    assert db.session.query(EvidenceFile).count() == 0

@@ -123,8 +123,13 @@ def _tri(value) -> bool | None:
     return None
 
 
-def record_item(user: User, item_id: int, answers: dict) -> SpotCheckItem:
-    """Record the checklist of one sampled trainee (can be corrected later; last answer wins)."""
+def record_item(
+    user: User, item_id: int, answers: dict, evidence: tuple[str, str, bytes] | None = None
+) -> SpotCheckItem:
+    """Record the checklist of one sampled trainee, with an optional evidence file
+    ``(name, content type, bytes)``, in one transaction (corrections: the last answer wins)."""
+    from skilltrace.oversight.evidence import add_evidence
+
     item = visible_item(user, item_id)
     method = answers.get("method")
     if method not in METHODS:
@@ -140,6 +145,8 @@ def record_item(user: User, item_id: int, answers: dict) -> SpotCheckItem:
     item.note = str(answers.get("note") or "")[:2000]
     item.checked_at = utcnow()
     item.checked_by_id = user.id
+    if evidence is not None:
+        add_evidence(user, "spot_check_item", item.id, *evidence)
     db.session.commit()
     return item
 

@@ -14,7 +14,7 @@ from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role, User
 from skilltrace.oversight import spotchecks
-from skilltrace.oversight.evidence import add_evidence, evidence_of, read_evidence
+from skilltrace.oversight.evidence import evidence_of, read_evidence
 from skilltrace.oversight.models import EvidenceFile, OversightWarning
 from skilltrace.oversight.services import oversees
 from skilltrace.oversight.views import bp
@@ -150,19 +150,12 @@ def spot_check(spot_id: int):
 @bp.post("/spot-check-items/<int:item_id>")
 @role_required(*REGULATORS)
 def spot_check_item(item_id: int):
+    upload = request.files.get("evidence")
+    evidence = (
+        (upload.filename, upload.mimetype, upload.read()) if upload and upload.filename else None
+    )
     try:
-        item = spotchecks.record_item(current_user, item_id, request.form.to_dict())
-        upload = request.files.get("evidence")
-        if upload and upload.filename:
-            add_evidence(
-                current_user,
-                "spot_check_item",
-                item.id,
-                upload.filename,
-                upload.mimetype,
-                upload.read(),
-            )
-            db.session.commit()
+        item = spotchecks.record_item(current_user, item_id, request.form.to_dict(), evidence)
     except DomainError as err:
         db.session.rollback()
         flash(str(err.message), "error")
