@@ -98,6 +98,8 @@ def test_pages_show_warnings_in_scope_with_drill_down(app, world, make_user, log
     warning = db.session.query(OversightWarning).filter_by(code="shared_ip").one()
     client = app.test_client()
     login(client, world.regulator)
+    home = client.get("/regulator/").get_data(as_text=True)
+    assert 'id="oversight-panel"' in home and "待处理预警：1条" in home
     listing = client.get("/oversight/warnings").get_data(as_text=True)
     assert f"/oversight/warnings/{warning.id}" in listing
     detail = client.get(f"/oversight/warnings/{warning.id}").get_data(as_text=True)

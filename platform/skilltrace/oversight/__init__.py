@@ -39,9 +39,25 @@ def init_app(app: Flask) -> None:
     add_nav(regulators, "oversight.sanctions", _l("Sanctions"))
     add_nav(regulators, "oversight.report", _l("Monthly report"))
     from skilltrace import demo
+    from skilltrace.identity.views import HOME_PANELS
+
+    if "oversight/_panel_regulator.html" not in HOME_PANELS[Role.REGULATOR]:
+        HOME_PANELS[Role.REGULATOR].append("oversight/_panel_regulator.html")
+    app.add_template_global(_open_warning_count, "oversight_open_warning_count")
 
     if not any(name == "report targets" for _o, name, _s in demo.SEED_STEPS):
         demo.SEED_STEPS.append((60, "report targets", _seed_targets))
+
+
+def _open_warning_count(user) -> int:
+    from sqlalchemy import func, select
+
+    from skilltrace.extensions import db
+    from skilltrace.oversight.models import OversightWarning
+    from skilltrace.oversight.warnings import warning_query
+
+    stmt = warning_query(user).where(OversightWarning.status == "open").subquery()
+    return db.session.scalar(select(func.count()).select_from(stmt))
 
 
 def _seed_targets(echo) -> None:
