@@ -18,7 +18,17 @@ from skilltrace.crypto import DataCipher, new_key_b64
 log = logging.getLogger(__name__)
 
 # Domain packages, in dependency order; each has ``init_app(app)``.
-DOMAINS = ("identity", "faces", "courses", "traces", "study", "oversight", "subsidy", "vouchers")
+DOMAINS = (
+    "identity",
+    "notices",
+    "faces",
+    "courses",
+    "traces",
+    "study",
+    "oversight",
+    "subsidy",
+    "vouchers",
+)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -124,6 +124,39 @@ SETTINGS: tuple[Setting, ...] = (
         180,
         "Days after a class ends within which a trainee's employment counts.",
     ),
+    # -- oversight -------------------------------------------------------------------------
+    Setting("OVERSIGHT_LOOKBACK_DAYS", 30, "Days of trace and ledger the warnings job reads."),
+    Setting(
+        "OVERSIGHT_TAKEOVER_MIN", 3, "Take-overs of one learner's sessions that raise a warning."
+    ),
+    Setting(
+        "OVERSIGHT_SHARED_IP_WINDOW_S", 300, "Window in which study starts from one IP are grouped."
+    ),
+    Setting(
+        "OVERSIGHT_SHARED_IP_MIN_ACCOUNTS",
+        3,
+        "Accounts starting study from one IP within the window that raise a warning.",
+    ),
+    Setting(
+        "OVERSIGHT_CHECK_FAILURE_RATE", 0.3, "Failed or missed share of face checks that warns."
+    ),
+    Setting("OVERSIGHT_APPEAL_RATE", 0.1, "Overturned share of face checks that warns."),
+    Setting("OVERSIGHT_RATE_MIN_CHECKS", 20, "Fewest decided checks before a rate can warn."),
+    Setting("OVERSIGHT_CAP_DAYS_MIN", 5, "Days at the daily cap (in the window) that warn."),
+    Setting(
+        "OVERSIGHT_ANOMALY_BURST_MIN", 10, "Rate/seek anomalies of a learner in one hour that warn."
+    ),
+    Setting(
+        "OVERSIGHT_UNIFORM_MIN_LEARNERS",
+        5,
+        "Fewest learners before a class's hours can look uniform.",
+    ),
+    Setting(
+        "OVERSIGHT_UNIFORM_MAX_CV",
+        0.02,
+        "Coefficient of variation of hours per learner at or under which a class warns.",
+    ),
+    Setting("OVERSIGHT_JOB_EVERY_S", 3600, "Seconds between runs of the warnings and report jobs."),
 )
 
 

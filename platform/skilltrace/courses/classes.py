@@ -31,6 +31,7 @@ from skilltrace.courses.scope import (
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, Role, User
+from skilltrace.notices.services import notify_provider_staff
 from skilltrace.state import LiveState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -103,7 +104,8 @@ class ClassService:
         if not is_staff_of(user, course.provider_id):
             raise refuse("forbidden", 403)
         if course.provider.status != "active":
-            raise refuse("provider_suspended", 403)
+            blacklisted = course.provider.status == "blacklisted"
+            raise refuse("provider_blacklisted" if blacklisted else "provider_suspended", 403)
         if course.status != rules.CourseStatus.APPROVED:
             raise refuse("course_not_approved", 409, field="course")
         if not 2 <= len(name) <= 200:
@@ -159,6 +161,15 @@ class ClassService:
         if approve and class_.course.status != rules.CourseStatus.APPROVED:
             raise refuse("course_not_approved", 409)
         transition(class_, ClassTransition, user, action, to, comment)
+        notify_provider_staff(
+            class_.provider_id,
+            "class_decided",
+            {
+                "name": class_.name,
+                "decision": "approved" if approve else "rejected",
+                "comment": comment,
+            },
+        )
         db.session.commit()
         return class_
 

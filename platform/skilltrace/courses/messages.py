@@ -14,6 +14,9 @@ MESSAGES = {
     "provider_suspended": _l(
         "The training provider is suspended or blacklisted: this is not possible now."
     ),
+    "provider_blacklisted": _l(
+        "The training provider is blacklisted: it cannot open classes or claim subsidies."
+    ),
     "comment_required": _l("Give a reason for the rejection."),
     "class_started": _l("The class has already started; it can no longer be approved."),
     "course_locked": _l("The course is under review. Withdraw it before editing."),

@@ -223,7 +223,21 @@ class CourseService:
 
     def decide(self, user: User, course: Course, approve: bool, comment: str = "") -> Course:
         """A regulator in scope approves or rejects (with a comment) a submitted course."""
-        return self._step(course, user, "approve" if approve else "reject", comment)
+        from skilltrace.notices.services import notify_provider_staff
+
+        comment = (comment or "").strip()
+        self._move(course, user, "approve" if approve else "reject", comment)
+        notify_provider_staff(
+            course.provider_id,
+            "course_decided",
+            {
+                "title": course.title,
+                "decision": "approved" if approve else "rejected",
+                "comment": comment,
+            },
+        )
+        db.session.commit()
+        return course
 
     def _check(self, course: Course, action: str, user: User, comment: str = "") -> str:
         """The status ``action`` leads to, or a DomainError from the transition table."""

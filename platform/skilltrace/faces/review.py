@@ -19,6 +19,7 @@ from skilltrace.faces.models import (
 )
 from skilltrace.faces.services import EnrollmentService
 from skilltrace.identity.models import Role, User, utcnow
+from skilltrace.notices.services import notify
 
 NOTE_MAX = 500
 
@@ -103,6 +104,11 @@ class ReviewService:
             case.decided_at = enrollment.decided_at = now
             case.decided_by_id = enrollment.decided_by_id = regulator.id
             case.note = note
+            notify(
+                enrollment.learner_id,
+                "face_review_decided",
+                {"decision": "approved" if approve else "rejected", "note": note or ""},
+            )
             self.session.commit()
             if approve:
                 try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from skilltrace.api.frame import api_auth, api_blueprint
+from skilltrace.api.frame import api_auth, api_blueprint, json_body
 from skilltrace.api.openapi import responses
 from skilltrace.identity.models import Role
 from skilltrace.oversight.lists import (
@@ -178,3 +178,70 @@ def class_progress(class_id: int):
             for row in progress_rows(class_, lessons)
         ],
     }
+
+
+# -- warnings and spot checks -----------------------------------------------------------------
+
+
+def warning_json(row) -> dict:
+    return {
+        "id": row.id,
+        "code": row.code,
+        "severity": row.severity,
+        "subject": row.subject,
+        "city_code": row.city_code,
+        "provider_id": row.provider_id,
+        "class_id": row.class_id,
+        "figures": row.figures,
+        "learner_ids": row.learner_ids,
+        "event_ids": row.event_ids,
+        "status": row.status,
+        "first_seen_at": row.first_seen_at.isoformat(),
+        "last_seen_at": row.last_seen_at.isoformat(),
+    }
+
+
+@bp.get("/oversight/warnings")
+@api_auth(Role.REGULATOR, Role.ADMIN)
+@responses({200: "Open warnings in my scope, most severe first (``?code=``)"})
+def warnings():
+    """The warning rules' findings in my scope, with the learners and trace events behind them."""
+    from skilltrace.extensions import db
+    from skilltrace.oversight.models import OversightWarning
+    from skilltrace.oversight.warnings import severity_order, warning_query
+
+    stmt = warning_query(g.api_user).where(OversightWarning.status == "open")
+    if request.args.get("code"):
+        stmt = stmt.where(OversightWarning.code == request.args["code"])
+    rows = db.session.scalars(stmt.order_by(severity_order(), OversightWarning.id).limit(500))
+    return {"warnings": [warning_json(row) for row in rows]}
+
+
+SPOT_CHECK_SCHEMA = {
+    "required": ["target_kind", "target_id", "ratio"],
+    "properties": {
+        "target_kind": {"type": "string", "maxLength": 12, "description": "class or provider"},
+        "target_id": {"type": "integer"},
+        "ratio": {"type": "number", "description": "Share to draw, more than 0 and at most 1"},
+        "seed": {"type": "string", "maxLength": 64, "description": "Empty: a random one"},
+    },
+}
+
+
+@bp.post("/oversight/spot-checks")
+@api_auth(Role.REGULATOR, Role.ADMIN)
+@json_body(SPOT_CHECK_SCHEMA)
+@responses({201: "Sample drawn and recorded", 404: "Not in scope", 409: "Nobody to sample"})
+def draw_spot_check(body: dict):
+    """Draw a sample by ratio with a recorded seed: the same seed draws the same learners."""
+    from skilltrace.oversight.spotchecks import draw
+
+    spot = draw(
+        g.api_user, body["target_kind"], body["target_id"], float(body["ratio"]), body.get("seed")
+    )
+    return {
+        "id": spot.id,
+        "seed": spot.seed,
+        "population": spot.population,
+        "learner_ids": [item.learner_id for item in spot.items],
+    }, 201

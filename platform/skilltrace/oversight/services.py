@@ -15,7 +15,7 @@ from sqlalchemy import select
 from skilltrace.courses.scope import learner_class_ids, sees_learner
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
-from skilltrace.identity.models import Role, User
+from skilltrace.identity.models import Provider, Role, User
 from skilltrace.identity.services import account_service
 from skilltrace.oversight.readable import beijing, describe, event_name, tone
 from skilltrace.traces.models import TraceEvent
@@ -159,3 +159,17 @@ def face_checks(learner_id: int, limit: int = 100, seen: Window = EVERYTHING) ->
     if sessions is not None:
         query = query.where(FaceCheck.session_id.in_(sessions))
     return list(db.session.scalars(query.order_by(FaceCheck.id.desc()).limit(limit)))
+
+
+def oversees(viewer: User, provider: Provider) -> bool:
+    """Whether ``viewer`` oversees ``provider`` (admins all; regulators by the scope rule)."""
+    from skilltrace.courses.services import regulates
+
+    return viewer.role == Role.ADMIN or regulates(viewer, provider)
+
+
+def overseen_cities(viewer: User) -> list[str] | None:
+    """Cities ``viewer`` oversees; None means every city (admins)."""
+    from skilltrace.courses.services import cities_in_scope
+
+    return None if viewer.role == Role.ADMIN else cities_in_scope(viewer.region_scope)

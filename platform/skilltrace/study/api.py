@@ -102,7 +102,7 @@ def start_session(body: dict):
         g.api_user,
         body["lesson_id"],
         bool(body.get("take_over")),
-        request.headers.get("User-Agent", ""),
+        f"{request.remote_addr or '-'} {request.headers.get('User-Agent', '')}",
     )
     now = service.c.clock.now()
     return {
