@@ -57,7 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
         "SESSION_COOKIE_SECURE",
         False,
         "Send the session cookie over HTTPS only (set it "
-        "to true behind TLS; the Docker image does).",
+        "to true behind TLS; the Docker image does, so a plain-http `docker run` needs "
+        "`-e SESSION_COOKIE_SECURE=false`).",
     ),
     Setting("BABEL_DEFAULT_LOCALE", "zh", "UI language when the user has not chosen one."),
     Setting(
