@@ -60,6 +60,12 @@ SETTINGS: tuple[Setting, ...] = (
         "to true behind TLS; the Docker image does, so a plain-http `docker run` needs "
         "`-e SESSION_COOKIE_SECURE=false`).",
     ),
+    Setting(
+        "STARTUP_NOTICES",
+        True,
+        "Log the development-mode notices (development keys, in-process live state) as one "
+        "block when the app starts. scripts/run prints them once and turns this off.",
+    ),
     Setting("BABEL_DEFAULT_LOCALE", "zh", "UI language when the user has not chosen one."),
     Setting(
         "CONSENT_POLICY_VERSION",
