@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 SKILL_LEVELS = {
     "5": _l("Level 5 (junior worker)"),
@@ -25,7 +26,7 @@ CLASS_STATUSES = {
 ACTIONS = {
     "create": _l("Course created"),
     "open": _l("Class opened"),
-    "submit": _l("Submitted"),
+    "submit": lazy_pgettext("history action", "Submitted"),
     "withdraw": _l("Withdrawn"),
     "revise": _l("Reopened for editing"),
     "approve": _l("Approved"),
