@@ -43,8 +43,7 @@ def enroll():
         else:
             if enrollment.status == EnrollmentStatus.ACTIVE:
                 flash(_("Your face is enrolled. You can start studying."), "success")
-            else:
-                flash(str(HELD_MESSAGES[enrollment.status]), "success")
+            # A held enrollment is not a success: the page states it once, as a notice.
             return redirect(url_for("faces.enroll"))
     elif form.is_submitted():
         status = 422
