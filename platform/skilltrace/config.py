@@ -73,6 +73,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Version of the identity and face data processing notice a learner consents to.",
     ),
     # -- identity --------------------------------------------------------------------------
+    Setting(
+        "SUPPORT_CONTACT",
+        "",
+        "Who learners and staff call for help (shown on the help page), e.g. "
+        "'029-12345678 (weekdays 9:00-17:00)'. Unset: the page names the training provider.",
+    ),
     Setting("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, "Failed logins per account per window."),
     Setting("LOGIN_MAX_ATTEMPTS_PER_IP", 20, "Login attempts per client IP per window."),
     Setting("LOGIN_WINDOW_S", 900, "Window of the login rate limits, in seconds."),
