@@ -49,8 +49,8 @@ VIA = {"code": _l("class code"), "roster": _l("roster import"), "invite": _l("ro
 
 
 def duration(seconds: float) -> str:
-    """``1:02:03`` or ``2:03``."""
-    total = int(round(seconds or 0))
+    """``1:02:03`` or ``2:03``: whole seconds, rounded down as video players show them."""
+    total = int(seconds or 0)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
