@@ -72,6 +72,8 @@
     session = Object.assign(session || {}, body);
     show(body.state);
     document.getElementById("credited").textContent = Math.floor(body.credited_seconds || 0);
+    // Watched since the last passed check: credited once the next check passes.
+    document.getElementById("pending").textContent = Math.floor(body.pending_seconds || 0);
     if (body.lesson) {
       furthest = Math.max(furthest, body.lesson.furthest_position || 0);
       const duration = body.lesson.duration_s || video.duration || 1;

@@ -146,13 +146,15 @@ def reset_password(user_id: int):
 
 def require_new_password():
     """Before every page: a user holding a temporary password goes to "change password"."""
+    # Path first: API calls and static files never load the user here (a quiet heartbeat
+    # touches no database).
     if (
-        current_user.is_authenticated
-        and getattr(current_user, "must_change_password", False)
-        and request.endpoint not in OPEN_WHILE_TEMPORARY
-        and request.endpoint is not None
-        and not request.path.startswith("/api/")
+        request.endpoint is None
+        or request.endpoint in OPEN_WHILE_TEMPORARY
+        or request.path.startswith("/api/")
     ):
+        return None
+    if current_user.is_authenticated and getattr(current_user, "must_change_password", False):
         flash(_("Your password was reset. Choose a new password to continue."), "error")
         return redirect(url_for("account.change_password"))
     return None
