@@ -29,7 +29,7 @@ from skilltrace.identity.account_forms import (
 from skilltrace.identity.models import Role, User
 from skilltrace.identity.registration import PASSWORD_RULES
 from skilltrace.identity.selfservice import actor_of, may_manage, self_service, target_of
-from skilltrace.web import role_required
+from skilltrace.web import render_error, role_required
 
 bp = Blueprint("account", __name__)
 
@@ -139,8 +139,8 @@ def reset_password(user_id: int):
     try:
         secret = self_service().reset_password(current_user, target)
     except DomainError as err:
-        flash(str(err.message), "error")
-        return redirect(url_for("account.reset_lookup")), err.status
+        db.session.rollback()
+        return render_error(err.status, err.message)
     return render_template("identity/account_reset_done.html", target=target, secret=secret)
 
 
