@@ -45,7 +45,9 @@ def _fresh_app(tmp_path, **overrides):
     )
 
 
-def test_create_app_logs_the_notices_once_as_one_block(tmp_path, caplog):
+def test_create_app_logs_the_notices_once_as_one_block(tmp_path, caplog, monkeypatch):
+    # Alembic's fileConfig (run by earlier migration tests) disables existing loggers.
+    monkeypatch.setattr(logging.getLogger("skilltrace"), "disabled", False)
     with caplog.at_level(logging.WARNING):
         app = _fresh_app(tmp_path)
     blocks = [r.getMessage() for r in caplog.records if "development mode" in r.getMessage()]
