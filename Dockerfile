@@ -1,4 +1,10 @@
 # SkillTrace web image: gunicorn (gthread) serving skilltrace:create_app().
+# Only the runtime pins (requirements.txt) are installed; tests and tools (requirements-dev.txt)
+# stay out of the image.
+#
+# SESSION_COOKIE_SECURE=true: the login cookie is sent over HTTPS only, as behind a TLS proxy in
+# production. A plain-http `docker run` (e.g. http://127.0.0.1:8000) cannot keep a login then:
+# run it with `-e SESSION_COOKIE_SECURE=false` (compose.yaml does so unless you set it).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \

@@ -25,6 +25,8 @@ def test_every_string_in_the_code_is_translated(tmp_path):
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_pgettext:1c,2",
             "-o",
             str(pot),
             ".",
@@ -33,15 +35,46 @@ def test_every_string_in_the_code_is_translated(tmp_path):
         check=True,
     )
     with pot.open("rb") as f:
-        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+        wanted = {_key(m) for m in read_po(f) if m.id}
     with CATALOGUE.open("rb") as f:
         catalogue = read_po(f, locale="zh")
     translated = {
-        m.id if isinstance(m.id, str) else m.id[0]
+        _key(m)
         for m in catalogue
         if m.id and (m.string if isinstance(m.string, str) else m.string[0])
     }
-    assert sorted(wanted - translated) == []
+    assert sorted(wanted - translated, key=str) == []
+    # Message contexts are extracted (one English word, two meanings, two translations).
+    assert ("history action", "Submitted") in wanted
+    assert ("token", "Name") in wanted
+
+
+def _key(message) -> tuple[str | None, str]:
+    """(message context, msgid): one English word may carry two meanings in two contexts."""
+    return message.context or None, message.id if isinstance(message.id, str) else message.id[0]
+
+
+def test_one_word_two_meanings_has_two_translations(app):
+    from flask_babel import force_locale, gettext, pgettext
+
+    with app.test_request_context(), force_locale("zh"):
+        assert gettext("Submitted") == "提交时间"
+        assert pgettext("history action", "Submitted") == "已提交"
+        assert gettext("Name") == "姓名"
+        assert pgettext("organisation", "Name") == "名称"
+
+
+def test_chinese_uses_full_width_parentheses():
+    """No ASCII parentheses around Chinese words in a Chinese translation."""
+    import re
+
+    with CATALOGUE.open("rb") as f:
+        catalogue = read_po(f, locale="zh")
+    ascii_parens = re.compile(r"\(\s*[\u4e00-\u9fff][^()]*\)|\([^()]*[\u4e00-\u9fff]\s*\)")
+    bad = [
+        m.string for m in catalogue if isinstance(m.string, str) and ascii_parens.search(m.string)
+    ]
+    assert bad == []
 
 
 def test_placeholders_survive_translation():

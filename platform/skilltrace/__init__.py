@@ -14,8 +14,15 @@ from flask import Flask
 from skilltrace.clock import SystemClock
 from skilltrace.config import REPO_ROOT, load_settings
 from skilltrace.crypto import DataCipher, new_key_b64
+from skilltrace.startup import add_notice
 
 log = logging.getLogger(__name__)
+
+DEV_KEY_NOTICES = {
+    "SECRET_KEY": "SECRET_KEY is unset: logins are signed with the development key in %(path)s.",
+    "SKILLTRACE_DATA_KEY": "SKILLTRACE_DATA_KEY is unset: ID numbers and face data are "
+    "encrypted with the development key in %(path)s (keep that file, or they are lost).",
+}
 
 # Domain packages, in dependency order; each has ``init_app(app)``.
 DOMAINS = (
@@ -72,6 +79,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from skilltrace import demo
 
     demo.init_app(app)
+    from skilltrace import startup
+
+    startup.init_app(app)
     return app
 
 
@@ -87,7 +97,7 @@ def _fill_dev_secrets(app: Flask) -> None:
         if not path.exists():
             path.write_text(make())
             os.chmod(path, 0o600)
-        app.logger.warning("%s is unset: using the development key in %s", name, path)
+        add_notice(app, DEV_KEY_NOTICES[name] % {"path": path})
         app.config[name] = path.read_text().strip()
 
 

@@ -57,7 +57,14 @@ SETTINGS: tuple[Setting, ...] = (
         "SESSION_COOKIE_SECURE",
         False,
         "Send the session cookie over HTTPS only (set it "
-        "to true behind TLS; the Docker image does).",
+        "to true behind TLS; the Docker image does, so a plain-http `docker run` needs "
+        "`-e SESSION_COOKIE_SECURE=false`).",
+    ),
+    Setting(
+        "STARTUP_NOTICES",
+        True,
+        "Log the development-mode notices (development keys, in-process live state) as one "
+        "block when the app starts. scripts/run prints them once and turns this off.",
     ),
     Setting("BABEL_DEFAULT_LOCALE", "zh", "UI language when the user has not chosen one."),
     Setting(
@@ -66,6 +73,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Version of the identity and face data processing notice a learner consents to.",
     ),
     # -- identity --------------------------------------------------------------------------
+    Setting(
+        "SUPPORT_CONTACT",
+        "",
+        "Who learners and staff call for help (shown on the help page), e.g. "
+        "'029-12345678 (weekdays 9:00-17:00)'. Unset: the page names the training provider.",
+    ),
     Setting("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, "Failed logins per account per window."),
     Setting("LOGIN_MAX_ATTEMPTS_PER_IP", 20, "Login attempts per client IP per window."),
     Setting("LOGIN_WINDOW_S", 900, "Window of the login rate limits, in seconds."),

@@ -336,7 +336,13 @@ def init_app(app: Flask) -> None:
         app.logger.info("live state: Redis at %s", url.rsplit("@", 1)[-1])
     else:
         store = InProcessState(prefix)
-        app.logger.warning("live state: in-process store (REDIS_URL unset); single process only")
+        from skilltrace.startup import add_notice
+
+        add_notice(
+            app,
+            "REDIS_URL is unset: live state (login limits, study sessions) is kept in this "
+            "one process, so serve it with one worker.",
+        )
     app.extensions["skilltrace.state"] = store
 
 

@@ -42,7 +42,7 @@ def role_required(*roles: str):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
-                return redirect(url_for("identity.login", next=request.full_path))
+                return redirect(url_for("identity.login", next=current_path()))
             if roles and current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -51,6 +51,11 @@ def role_required(*roles: str):
         return wrapper
 
     return decorator
+
+
+def current_path() -> str:
+    """This request's path with its query, without the bare '?' Werkzeug adds when none."""
+    return request.full_path.removesuffix("?")
 
 
 def add_nav(roles: tuple[str, ...], endpoint: str, label) -> None:
@@ -123,7 +128,10 @@ def healthz():
 
 
 def init_app(app: Flask) -> None:
+    from skilltrace import display
+
     app.register_blueprint(bp)
+    display.init_app(app)
 
     @app.context_processor
     def inject_globals():
@@ -132,6 +140,7 @@ def init_app(app: Flask) -> None:
             "locales": LOCALES,
             "Role": Role,
             "nav_items": nav_items,
+            "current_path": current_path,
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "status_label": lambda status: STATUS_LABELS.get(status, status),
         }

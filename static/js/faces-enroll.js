@@ -63,7 +63,9 @@
       })
       .then(function (reply) {
         if (reply.status === 201 || reply.status === 202) {
-          say(reply.status === 201 ? root.dataset.msgEnrolled : reply.data.message, "success");
+          // 202: held for a regulator. Not a success: a neutral notice (the page says it once).
+          say(reply.status === 201 ? root.dataset.msgEnrolled : reply.data.message,
+              reply.status === 201 ? "success" : "info");
           stopCamera();
           window.setTimeout(function () { window.location.reload(); }, 1500);
           return;

@@ -27,7 +27,17 @@
   let countdownTimer = null;
   let answering = false;
 
-  const say = (code, fallback) => { message.textContent = cfg.messages[code] || fallback || code || ""; };
+  // Notices about one action (a blocked seek or speed-up) clear themselves after a while.
+  const TRANSIENT = new Set(["seek_blocked", "rate_blocked"]);
+  let sayTimer = null;
+  const say = (code, fallback) => {
+    const text = cfg.messages[code] || fallback || code || "";
+    message.textContent = text;
+    clearTimeout(sayTimer);
+    if (TRANSIENT.has(code)) {
+      sayTimer = setTimeout(() => { if (message.textContent === text) message.textContent = ""; }, 5000);
+    }
+  };
 
   async function api(path, options) {
     const init = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
@@ -62,6 +72,8 @@
     session = Object.assign(session || {}, body);
     show(body.state);
     document.getElementById("credited").textContent = Math.floor(body.credited_seconds || 0);
+    // Watched since the last passed check: credited once the next check passes.
+    document.getElementById("pending").textContent = Math.floor(body.pending_seconds || 0);
     if (body.lesson) {
       furthest = Math.max(furthest, body.lesson.furthest_position || 0);
       const duration = body.lesson.duration_s || video.duration || 1;
@@ -235,9 +247,14 @@
     const code = errorCode(body);
     if (code === "session_active" && window.confirm(cfg.messages.session_active)) return start(true);
     say(code, errorText(body));
+    if (code === "session_active") {
+      // Declined for now: the button now says what it does.
+      startBtn.textContent = cfg.messages.take_over;
+      startBtn.dataset.takeOver = "1";
+    }
     startBtn.disabled = false;
   }
-  startBtn.addEventListener("click", () => start(false));
+  startBtn.addEventListener("click", () => start(startBtn.dataset.takeOver === "1"));
 
   endBtn.addEventListener("click", async () => {
     if (!session) return;

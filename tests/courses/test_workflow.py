@@ -135,7 +135,12 @@ def test_submission_needs_lessons_covering_the_hours(world, app, login, videos):
     client = app.test_client()
     token = login(client, world.users["staff_a"])
     response = post(client, token, f"/api/v1/courses/{course.id}/submit")
-    assert response.get_json()["error"]["code"] == "hours_not_covered"
+    # No lesson at all: the message says to upload lessons first, not that they are too short.
+    assert response.get_json()["error"]["code"] == "no_lessons"
+    assert (
+        "upload" in response.get_json()["error"]["message"].lower()
+        or "上传" in (response.get_json()["error"]["message"])
+    )
     assert upload(client, token, course.id, videos["webm"]).status_code == 201
     response = post(client, token, f"/api/v1/courses/{course.id}/submit")
     assert response.status_code == 422

@@ -17,6 +17,7 @@ from skilltrace.courses.classes import class_service, local_today
 from skilltrace.courses.models import Course, TrainingClass
 from skilltrace.courses.rules import class_open, required_seconds
 from skilltrace.courses.services import CourseData, course_service
+from skilltrace.courses.videolog import quiet_video_notices
 from skilltrace.extensions import db
 from skilltrace.identity.models import User
 
@@ -56,7 +57,8 @@ def write_demo_video(path: Path, label: str, seconds: float, fps: int = 5) -> No
     clip = _clip_frames(size)
     slide = np.full((size[1], size[0], 3), (70, 45, 20), np.uint8)
     cv2.putText(slide, label, (24, 140), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, size)
+    with quiet_video_notices():
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), fps, size)
     if not writer.isOpened():
         raise RuntimeError("OpenCV cannot write VP8 WebM here")
     for i in range(int(seconds * fps)):

@@ -45,7 +45,11 @@ class QuestionForm(FlaskForm):
     options = TextAreaField(
         _l("Options, one per line"), validators=[DataRequired(), Length(max=1500)]
     )
-    answer = IntegerField(_l("Number of the correct option"), validators=[InputRequired()])
+    answer = IntegerField(
+        _l("Number of the correct option"),
+        validators=[InputRequired()],
+        description=_l("Count from 1: 1 is the first line of the options, 2 the second, …"),
+    )
     submit = SubmitField(_l("Add question"))
 
 

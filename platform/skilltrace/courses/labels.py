@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 SKILL_LEVELS = {
     "5": _l("Level 5 (junior worker)"),
@@ -25,7 +26,7 @@ CLASS_STATUSES = {
 ACTIONS = {
     "create": _l("Course created"),
     "open": _l("Class opened"),
-    "submit": _l("Submitted"),
+    "submit": lazy_pgettext("history action", "Submitted"),
     "withdraw": _l("Withdrawn"),
     "revise": _l("Reopened for editing"),
     "approve": _l("Approved"),
@@ -48,8 +49,8 @@ VIA = {"code": _l("class code"), "roster": _l("roster import"), "invite": _l("ro
 
 
 def duration(seconds: float) -> str:
-    """``1:02:03`` or ``2:03``."""
-    total = int(round(seconds or 0))
+    """``1:02:03`` or ``2:03``: whole seconds, rounded down as video players show them."""
+    total = int(seconds or 0)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -60,6 +60,9 @@ def probe_video(path: Path) -> tuple[float, int, int, str]:
     """
     import cv2
 
+    from skilltrace.courses.videolog import quiet_opencv_log
+
+    quiet_opencv_log()
     capture = cv2.VideoCapture(str(path))
     try:
         ok, frame = capture.read() if capture.isOpened() else (False, None)

@@ -27,6 +27,7 @@ MESSAGES = {
     "hours_not_covered": _l(
         "The lessons are too short for the required learning hours: add lessons or lower the hours."
     ),
+    "no_lessons": _l("Upload the course's lesson videos first, then submit it."),
     "start_in_past": _l("The class cannot start in the past."),
     "end_before_start": _l("The end date must not be before the start date."),
     "capacity_invalid": _l("The capacity must be between 1 and 10000."),

@@ -67,6 +67,7 @@ class RowOutcome:
     id_masked: str
     status: str
     detail: str = ""
+    refused: str = ""  # the value the row was refused for (an ID number partly masked)
     id_number: str = field(default="", repr=False)
     mobile: str = field(default="", repr=False)
 
@@ -148,6 +149,17 @@ def parse_roster(filename: str, data: bytes) -> list[RosterRow]:
     ]
 
 
+def refused_id_shown(raw: str) -> str:
+    """A refused ID number as the report shows it: enough to find the row and the typo
+    (first 6 and last 4 characters), the birth date in between hidden."""
+    raw = (raw or "").strip()
+    if not raw:
+        return "—"
+    if len(raw) <= 10:
+        return raw
+    return raw[:6] + "*" * (len(raw) - 10) + raw[-4:]
+
+
 def check_rows(rows: list[RosterRow], today: date) -> list[RowOutcome]:
     """Format and in-file duplicate checks (pure): status '' means 'still to be placed'."""
     outcomes, seen_ids, seen_mobiles = [], set(), set()
@@ -155,18 +167,19 @@ def check_rows(rows: list[RosterRow], today: date) -> list[RowOutcome]:
         out = RowOutcome(row.line, row.name[:64], "", "")
         outcomes.append(out)
         if not 2 <= len(row.name) <= 64:
-            out.status = "invalid_name"
+            out.status, out.refused = "invalid_name", row.name[:64] or "—"
             continue
         try:
             out.id_number = normalize_id_number(row.id_number, today)
         except CodeError as err:
             out.status, out.detail = "invalid_id", err.code
+            out.refused = refused_id_shown(row.id_number)
             continue
         out.id_masked = mask_id_number(out.id_number)
         try:
             out.mobile = normalize_mobile(row.mobile)
         except CodeError as err:
-            out.status, out.detail = "invalid_mobile", err.code
+            out.status, out.detail, out.refused = "invalid_mobile", err.code, row.mobile or "—"
             continue
         if out.id_number in seen_ids or out.mobile in seen_mobiles:
             out.status = "duplicate_in_file"
@@ -246,3 +259,28 @@ def roster_importer() -> RosterImporter:
     from flask import current_app
 
     return RosterImporter(current_app.extensions["skilltrace.cipher"])
+
+
+TEMPLATE_HEADER = ("姓名", "身份证号", "手机号")
+
+
+def roster_template(fmt: str) -> tuple[bytes, str]:
+    """An empty roster with the header row, as (bytes, MIME type): 'xlsx' or 'csv'."""
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "roster"
+        sheet.append(TEMPLATE_HEADER)
+        for column, width in zip("ABC", (12, 22, 14), strict=True):
+            sheet.column_dimensions[column].width = width
+            for cell in sheet[column]:
+                cell.number_format = "@"  # text: keeps leading digits and the X of ID numbers
+        out = io.BytesIO()
+        book.save(out)
+        return (
+            out.getvalue(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return ("\ufeff" + ",".join(TEMPLATE_HEADER) + "\r\n").encode("utf-8"), "text/csv"

@@ -210,6 +210,8 @@ class CourseService:
     def submit(self, user: User, course: Course) -> Course:
         """Send a draft (or rejected) course for approval; its lessons must cover its hours."""
         self._check(course, "submit", user)
+        if not course.lessons:
+            raise refuse("no_lessons")
         durations = [lesson.duration_s for lesson in course.lessons]
         if not rules.hours_covered(
             course.required_tenths, self.config["MINUTES_PER_HOUR_UNIT"], durations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SubmitField, TextAreaField
@@ -18,5 +19,5 @@ class UploadForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Length(max=500)])
-    approve = SubmitField(_l("Approve"))
+    approve = SubmitField(lazy_pgettext("face case", "Approve"))
     reject = SubmitField(_l("Reject"))

@@ -3,7 +3,7 @@ enrollments, a learner's face data, the access log, and face pictures (decrypted
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from skilltrace.faces.messages import (
 )
 from skilltrace.faces.models import CaseStatus, EnrollmentStatus
 from skilltrace.faces.review import review_service
+from skilltrace.faces.runtime import engine_settings
 from skilltrace.faces.services import enrollment_service, read_snapshot
 from skilltrace.faces.snapshots import snapshot_service
 from skilltrace.faces.uploads import picture_response, uploaded_image
@@ -43,8 +44,7 @@ def enroll():
         else:
             if enrollment.status == EnrollmentStatus.ACTIVE:
                 flash(_("Your face is enrolled. You can start studying."), "success")
-            else:
-                flash(str(HELD_MESSAGES[enrollment.status]), "success")
+            # A held enrollment is not a success: the page states it once, as a notice.
             return redirect(url_for("faces.enroll"))
     elif form.is_submitted():
         status = 422
@@ -69,6 +69,7 @@ def review():
         form=DecisionForm(),
         kind_labels=CASE_KIND_LABELS,
         status_labels=STATUS_LABELS,
+        duplicate_threshold=engine_settings(current_app.config).duplicate_threshold,
     )
 
 
@@ -119,7 +120,41 @@ def learner_faces(learner_id: int):
 @bp.get("/access-log")
 @role_required(Role.REGULATOR)
 def access_log():
-    return render_template("faces/access_log.html", reads=recent_reads(db.session, current_user))
+    from skilltrace.faces.access_report import AccessFilter, filtered
+
+    flt = AccessFilter.from_args(request.args)
+    reads = filtered(recent_reads(db.session, current_user, limit=1000), flt)
+    return render_template("faces/access_log.html", reads=reads, flt=flt)
+
+
+@bp.get("/access-log.csv")
+@role_required(Role.REGULATOR)
+def access_log_csv():
+    from flask import Response
+
+    from skilltrace.faces.access_report import EXPORT_LIMIT, AccessFilter, as_csv, filtered
+    from skilltrace.web import ROLE_LABELS
+
+    flt = AccessFilter.from_args(request.args)
+    rows = filtered(recent_reads(db.session, current_user, limit=EXPORT_LIMIT), flt)
+    labels = {
+        "when": _("When"),
+        "reader": _("Who"),
+        "role": _("Role"),
+        "learner": _("Whose face"),
+        "id": _("ID number"),
+        "what": _("What"),
+        "object": _("Number"),
+        "ip": _("IP address"),
+        "kind:enrollment_photo": _("Enrollment photo"),
+        "kind:snapshot": _("Face check picture"),
+        **{f"role:{role.value}": str(label) for role, label in ROLE_LABELS.items()},
+    }
+    return Response(
+        as_csv(rows, labels),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=face-access-log.csv"},
+    )
 
 
 @bp.get("/photos/<int:enrollment_id>")

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.users_cli)
+    _account_pages(app)
 
     login_manager.login_view = "identity.login"
     login_manager.session_protection = "basic"
@@ -31,3 +32,18 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(User, int(user_id))
+
+
+def _account_pages(app: Flask) -> None:
+    """Self-service and administration pages (identity/account.py, identity/admin.py)."""
+    from flask_babel import lazy_gettext as _l
+
+    from skilltrace import web
+    from skilltrace.identity import account, admin
+    from skilltrace.identity.models import Role
+
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
+    app.before_request(account.require_new_password)
+    web.add_nav((Role.ADMIN,), "admin_accounts.accounts", _l("Accounts"))
+    web.add_nav(tuple(Role), "account.overview", _l("My account"))

@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skilltrace.extensions import db
@@ -62,6 +62,8 @@ class User(UserMixin, db.Model):
     region_scope: Mapped[str | None] = mapped_column(String(4))
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by a password reset (a temporary password): the next page is "change password".
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     provider: Mapped[Provider | None] = relationship(back_populates="staff")
     consents: Mapped[list[ConsentRecord]] = relationship(back_populates="user")

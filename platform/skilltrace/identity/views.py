@@ -11,6 +11,7 @@ from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.forms import LoginForm, RegisterForm, TokenForm
 from skilltrace.identity.models import ApiToken, Provider, Role, User
+from skilltrace.identity.registration import PASSWORD_RULES, new_account_errors
 from skilltrace.identity.services import NewAccount, account_service
 from skilltrace.regions import SHAANXI_CITIES, scope_label
 from skilltrace.web import role_required, safe_next
@@ -35,29 +36,41 @@ def register():
         return redirect(url_for("web.index"))
     form = RegisterForm()
     status = 200
-    if form.validate_on_submit():
-        try:
-            user = account_service().register_learner(
-                NewAccount(
-                    name=form.name.data,
-                    id_number=form.id_number.data,
-                    mobile=form.mobile.data,
-                    password=form.password.data,
-                    consent=bool(form.consent.data),
-                ),
-                client_ip=request.remote_addr,
-            )
-        except DomainError as err:
-            db.session.rollback()
-            _form_error(form, err)
-            status = 422
-        else:
-            login_user(user)
-            flash(_("Welcome, %(name)s. Your account is registered.", name=user.name), "success")
-            return redirect(url_for("web.index"))
-    elif form.is_submitted():
+    duplicate_id = False
+    if form.is_submitted():
+        # Every field's problem at once: the form's presence checks and the service's rules.
+        form.validate()
+        new = NewAccount(
+            name=form.name.data or "",
+            id_number=form.id_number.data or "",
+            mobile=form.mobile.data or "",
+            password=form.password.data or "",
+            consent=bool(form.consent.data),
+        )
+        errors = [] if form.csrf_token.errors else new_account_errors(account_service(), new)
+        for err in errors:
+            if not getattr(form, err.field).errors:
+                _form_error(form, err)
+        duplicate_id = any(err.code == "duplicate_id_number" for err in errors)
+        if not errors and not form.errors:
+            try:
+                user = account_service().register_learner(new, client_ip=request.remote_addr)
+            except DomainError as err:
+                db.session.rollback()
+                _form_error(form, err)
+            else:
+                login_user(user)
+                flash(
+                    _("Welcome, %(name)s. Your account is registered.", name=user.name), "success"
+                )
+                return redirect(url_for("web.index"))
         status = 422
-    return render_template("identity/register.html", form=form), status
+    return render_template(
+        "identity/register.html",
+        form=form,
+        duplicate_id=duplicate_id,
+        password_rules=PASSWORD_RULES,
+    ), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -72,10 +72,14 @@ def progress_json(session_id: int, state: str, credited_seconds: float, live) ->
             "furthest_position": round(ledger.furthest_position(lesson_id), 1),
             "completed": lesson_id in ledger.completed,
         }
+    # Watched since the last passed check: credited only if the next check passes.
+    open_session = live.fold.session if live is not None else None
+    stretch = open_session.stretch if open_session is not None else None
     return {
         "session_id": session_id,
         "state": state,
         "credited_seconds": round(credited_seconds, 1),
+        "pending_seconds": round(stretch.seconds, 1) if stretch is not None else 0.0,
         "lesson": lesson,
     }
 

@@ -17,6 +17,7 @@ bp = Blueprint("study", __name__, url_prefix="/study")
 # face engine's own messages) and what only the browser sees. API errors carry their message.
 PLAYER_MESSAGES = {
     "session_active": _l("You are studying on another page or device. Take over here?"),
+    "take_over": _l("Take over here"),
     "camera_denied": _l("The camera is needed for supervised study. Allow it and reload."),
     "suspended": _l("Studying is paused: pass a face check to continue."),
     "seek_blocked": _l("You cannot skip ahead of what you have watched."),

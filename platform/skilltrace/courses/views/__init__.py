@@ -48,7 +48,10 @@ def panel_data(user) -> dict:
     if user.role == Role.LEARNER:
         service = class_service()
         service.claim_invites(user)
-        return {"classes": service.visible_classes(user)}
+        from skilltrace.courses.progress import class_progress
+
+        classes = service.visible_classes(user)
+        return {"classes": classes, "progress": {c.id: class_progress(user.id, c) for c in classes}}
     courses = course_service().visible_courses(user)
     return {
         "by_status": {

@@ -16,6 +16,7 @@ from skilltrace.courses.classes import (
 )
 from skilltrace.courses.forms import JoinForm
 from skilltrace.courses.models import QuizAttempt, TrainingClass
+from skilltrace.courses.progress import class_progress
 from skilltrace.courses.rules import class_open
 from skilltrace.courses.views import bp, form_error, get_or_404
 from skilltrace.errors import DomainError
@@ -106,6 +107,7 @@ def class_lessons(class_id: int):
         open_now=crediting_allowed(class_, today),
         passed=passed,
         lesson_url=lesson_url,
+        progress=class_progress(current_user.id, class_),
     )
 
 

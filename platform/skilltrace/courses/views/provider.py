@@ -15,6 +15,7 @@ from skilltrace.courses.forms import ClassForm, CourseForm, LessonForm, Question
 from skilltrace.courses.messages import refuse
 from skilltrace.courses.models import Course, Lesson, QuizQuestion, TrainingClass
 from skilltrace.courses.roster import roster_importer
+from skilltrace.courses.roster import roster_template as roster_template_file
 from skilltrace.courses.rules import required_seconds
 from skilltrace.courses.services import CourseData, course_service, is_staff_of
 from skilltrace.courses.views import bp, form_error, get_or_404
@@ -50,9 +51,11 @@ def course_data(form: CourseForm) -> CourseData:
 @bp.get("/provider/courses")
 @staff_only
 def provider_courses():
-    return render_template(
-        "courses/provider_courses.html", courses=course_service().visible_courses(current_user)
-    )
+    courses = course_service().visible_courses(current_user)
+    status = request.args.get("status", "")
+    if status in {"draft", "submitted", "approved", "rejected"}:
+        courses = [c for c in courses if c.status == status]
+    return render_template("courses/provider_courses.html", courses=courses, status=status)
 
 
 @bp.route("/provider/courses/new", methods=["GET", "POST"])
@@ -265,3 +268,17 @@ def class_detail(class_id: int):
         members=class_.members,
         invites=class_.invites,
     ), status
+
+
+@bp.get("/provider/roster-template.<fmt>")
+@staff_only
+def roster_template(fmt: str):
+    """An empty roster with the expected header row (XLSX or CSV)."""
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    data, mimetype = roster_template_file(fmt)
+    return current_app.response_class(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename=roster-template.{fmt}"},
+    )

@@ -1,0 +1,54 @@
+"""One time format (Beijing) and language-appropriate parentheses in every template."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from skilltrace.timefmt import beijing_time
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds", "shown"),
+    [
+        (datetime(2026, 11, 30, 6, 5, 9, tzinfo=UTC), False, "2026-11-30 14:05"),
+        (datetime(2026, 11, 30, 6, 5, 9, tzinfo=UTC), True, "2026-11-30 14:05:09"),
+        (datetime(2026, 11, 30, 16, 0), False, "2026-12-01 00:00"),  # naive = UTC
+        (
+            datetime(2026, 11, 30, 8, 0, tzinfo=timezone(timedelta(hours=-5))),
+            False,
+            "2026-11-30 21:00",
+        ),
+        ("2026-11-30T06:05:00.000000Z", False, "2026-11-30 14:05"),
+        ("2026-11-30T06:05:00+00:00", True, "2026-11-30 14:05:00"),
+        (date(2026, 11, 30), False, "2026-11-30"),
+        (None, False, "—"),
+        ("not a time", False, "not a time"),
+    ],
+)
+def test_beijing_time(value, seconds, shown):
+    assert beijing_time(value, seconds=seconds) == shown
+
+
+def test_templates_use_one_time_filter():
+    offenders = [
+        p.name
+        for p in TEMPLATES.rglob("*.html")
+        if any(f in p.read_text() for f in ("|datetimeformat", "|dateformat", "strftime("))
+    ]
+    assert offenders == []
+
+
+def test_paren_follows_the_language(app):
+    from flask_babel import force_locale
+
+    from skilltrace.display import paren
+
+    with app.test_request_context():
+        with force_locale("zh"):
+            assert paren("政策版本 2026-11") == "（政策版本 2026-11）"
+        with force_locale("en"):
+            assert paren(3) == " (3)"
+        assert str(paren("<b>")).endswith("&lt;b&gt;)") or "&lt;b&gt;" in str(paren("<b>"))
