@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0011_subsidy"
-down_revision = "0005_study"
+down_revision = "0010_scope_indexes"
 branch_labels = None
 depends_on = None
 

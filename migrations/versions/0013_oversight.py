@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_oversight'
-down_revision = '0005_study'
+down_revision = "0012_vouchers"
 branch_labels = None
 depends_on = None
 

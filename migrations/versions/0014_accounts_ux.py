@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_accounts_ux"
-down_revision = "0005_study"
+down_revision = "0013_oversight"
 branch_labels = None
 depends_on = None
 
