@@ -7,7 +7,7 @@ Counted in Flask-Limiter's storage (Redis or memory), per window of ``LOGIN_WIND
   for that account only;
 - failures per account: past ``LOGIN_ACCOUNT_FREE_FAILURES`` the account is under attack and
   every client that has failed on it waits ``2 ** extra`` seconds (at most
-  ``LOGIN_MAX_DELAY_S``) after each of its failures before it may try again.
+  ``LOGIN_MAX_DELAY_S``) after its last failure before it may try again.
 
 A client without failures on an account is never held back on its account: the owner with the
 right password logs in from their own device while strangers guess.
@@ -75,26 +75,27 @@ class LoginThrottle:
             raise _too_many(rules.window_s)
         if self._count("pair", account, client) >= rules.max_failures_per_client:
             raise _too_many(rules.window_s)
-        until = current_state().get(f"login-wait:{account}:{client}")
-        if until is not None and float(until) > time.time():
-            raise _too_many(float(until) - time.time())
+        if self._count("pair", account, client) == 0:
+            return  # a client without failures on this account is never held back on it
+        delay = slowdown_s(rules, self._count("account", account))
+        last = current_state().get(f"login-last:{account}:{client}")
+        if delay and last is not None and time.time() - float(last) < delay:
+            raise _too_many(delay - (time.time() - float(last)))
 
     def failed(self, account: str, client: str) -> None:
-        """Record a failure; when the account is under attack, this client waits."""
+        """Record a failure of this client on this account."""
         account, client = _digest(account), _digest(client)
         for key in (("ip", client), ("pair", account, client), ("account", account)):
             self.strategy.hit(self.item, self.prefix, *key)
-        delay = slowdown_s(self.rules, self._count("account", account))
-        if delay:
-            current_state().set(
-                f"login-wait:{account}:{client}", str(time.time() + delay), ttl=delay
-            )
+        current_state().set(
+            f"login-last:{account}:{client}", str(time.time()), ttl=self.rules.window_s
+        )
 
     def succeeded(self, account: str, client: str) -> None:
         """The right password: this client's failures on the account are forgiven."""
         account, client = _digest(account), _digest(client)
         self.strategy.clear(self.item, self.prefix, "pair", account, client)
-        current_state().delete(f"login-wait:{account}:{client}")
+        current_state().delete(f"login-last:{account}:{client}")
 
 
 def _digest(value: str) -> str:
