@@ -191,7 +191,7 @@ def test_a_learner_token_is_refused_everywhere(app, make_user):
     headers = {"Authorization": f"Bearer {secret}"}
     for method, path in [
         ("GET", "/api/v1/me"),
-        ("POST", f"/api/v1/study/sessions/1/checks/1"),
+        ("POST", "/api/v1/study/sessions/1/checks/1"),
         ("GET", "/api/v1/me/ledger"),
     ]:
         response = client.open(path, method=method, headers=headers)
