@@ -275,3 +275,14 @@ def test_study_operations_are_documented_as_session_only(client):
     assert start["security"] == [{"sessionCookie": []}]
     me = doc["paths"]["/api/v1/me"]["get"]
     assert {"bearerToken": []} in me["security"]
+
+
+def test_a_multipart_part_with_a_broken_name_is_not_a_500(client, make_user, login):
+    csrf = login(client, make_user(Role.LEARNER))
+    response = client.post(
+        "/api/v1/study/sessions/1/checks/1",
+        data={"\nnonce": "x"},  # the parser keeps the part without a name
+        content_type="multipart/form-data",
+        headers={"X-CSRFToken": csrf},
+    )
+    assert response.status_code < 500

@@ -70,3 +70,5 @@ def test_first_unclean_walks_nested_json():
     assert first_unclean([("body", {"a": "ok", "b": ["x", {"c": "bad\x00"}]})]) == "c"
     assert first_unclean([("body", {"bad\x00key": 1})]) == "body"
     assert first_unclean([("q", "fine\n"), ("body", {"a": [1, 2.5, None, True]})]) is None
+    assert first_unclean([(None, "a multipart part without a name")]) is None
+    assert first_unclean([(None, "bad\x00")]) == ""

@@ -143,6 +143,7 @@ def first_unclean(values) -> str | None:
     stack = list(values)
     while stack:
         name, value = stack.pop()
+        name = "" if name is None else str(name)  # a malformed multipart part has no name
         if isinstance(value, str):
             if not is_clean_text(value, multiline=True) or not is_clean_text(name, True):
                 return name
