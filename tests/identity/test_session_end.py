@@ -213,3 +213,15 @@ def test_cli_still_mints_tokens_for_systems(app, make_user, role):
     user = make_user(role)
     result = CliRunner().invoke(app.cli, ["users", "create-token", user.mobile, "--name", "x"])
     assert result.exit_code == 0 and result.output.startswith("st_")
+
+
+def test_cli_deactivation_ends_the_sessions_and_refuses_login(app, client, make_user, login):
+    user = make_user()
+    login(client, user)
+    result = CliRunner().invoke(app.cli, ["users", "deactivate", user.mobile])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/me").status_code == 401
+    again = client.post(
+        "/api/v1/auth/login", json={"login": user.mobile, "password": "correct-horse-42"}
+    )
+    assert again.status_code == 403 and again.get_json()["error"]["code"] == "account_disabled"
