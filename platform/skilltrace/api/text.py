@@ -14,19 +14,35 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 import unicodedata
 
 ID_MAX = 2**31 - 1
 LINE_BREAKS = "\n\r\t"
 
 
-def _ranges(predicate) -> str:
-    """A regex character-class body of every code point for which ``predicate`` holds."""
+# Planes with assigned letters, controls or format characters (4-13 are unassigned; 15-16
+# private use): the tables below are built from these code points only.
+_PLANES = (range(0, 0x40000), range(0xE0000, 0xE1000))
+
+
+@functools.cache
+def _categories() -> dict[str, list[int]]:
+    """Code points of the categories the rules use, in one pass over the Unicode database."""
+    found: dict[str, list[int]] = {"C": [], "LM": []}
+    for plane in _PLANES:
+        for code in plane:
+            category = unicodedata.category(chr(code))
+            if category in ("Cc", "Cf"):
+                found["C"].append(code)
+            elif category[0] in "LM":
+                found["LM"].append(code)
+    return found
+
+
+def _ranges(codes) -> str:
+    """A regex character-class body of the code points ``codes`` (ascending)."""
     parts, start, prev = [], None, None
-    for code in range(sys.maxunicode + 1):
-        if 0xD800 <= code <= 0xDFFF or not predicate(chr(code)):
-            continue
+    for code in codes:
         if start is not None and code == prev + 1:
             prev = code
             continue
@@ -49,8 +65,8 @@ def _span(start: int, end: int) -> str:
 
 @functools.cache
 def _forbidden_class(multiline: bool) -> str:
-    allowed = LINE_BREAKS if multiline else ""
-    return _ranges(lambda c: unicodedata.category(c) in ("Cc", "Cf") and c not in allowed)
+    allowed = {ord(c) for c in LINE_BREAKS} if multiline else set()
+    return _ranges(code for code in _categories()["C"] if code not in allowed)
 
 
 @functools.cache
@@ -62,7 +78,7 @@ def text_pattern(multiline: bool = False) -> str:
 @functools.cache
 def name_pattern() -> str:
     """The pattern of a real name: letter runs joined by one space or a middle dot."""
-    letters = _ranges(lambda c: unicodedata.category(c)[0] in "LM")
+    letters = _ranges(_categories()["LM"])
     return f"^[{letters}]+(?:[ ·][{letters}]+)*$"
 
 
