@@ -23,6 +23,13 @@ SHARED_FACES = Path(
     os.environ.get("SKILLTRACE_SHARED_FACES", REPO_ROOT.parent / "shared" / "faces")
 )
 TEST_PASSWORD = "correct-horse-42"
+
+
+def numeral(n: int) -> str:
+    """``n`` in Chinese digits (12 → 一二): a real name carries letters only."""
+    return "".join("零一二三四五六七八九"[int(d)] for d in str(n))
+
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -100,6 +107,7 @@ def truncate_all(db) -> None:
 def app(_app):
     """The app inside an app context; every table and the state store are emptied after."""
     from skilltrace.extensions import db
+    from skilltrace.security import limiter
     from skilltrace.state import current_state
 
     with _app.app_context():
@@ -107,6 +115,7 @@ def app(_app):
         db.session.rollback()
         truncate_all(db)
         current_state().delete_prefix("")
+        limiter.reset()
         db.session.remove()
 
 
@@ -133,13 +142,13 @@ def make_user(app):
         service = account_service()
         if role == Role.LEARNER:
             return service.register_learner(
-                NewAccount(name or f"学员{n}", id_number, mobile, TEST_PASSWORD, True)
+                NewAccount(name or f"学员{numeral(n)}", id_number, mobile, TEST_PASSWORD, True)
             )
         if role == Role.PROVIDER_STAFF and provider is None:
             provider = make_provider()
         return service.create_staff(
             Role(role),
-            name or f"职员{n}",
+            name or f"职员{numeral(n)}",
             mobile,
             TEST_PASSWORD,
             provider=provider,

@@ -69,7 +69,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["skilltrace.clock"] = SystemClock()
 
     frame.init_app(app)
-    from skilltrace import web
+    from skilltrace import security, web
+
+    security.init_app(app)
 
     web.init_app(app)
     for name in DOMAINS:

@@ -79,9 +79,23 @@ SETTINGS: tuple[Setting, ...] = (
         "Who learners and staff call for help (shown on the help page), e.g. "
         "'029-12345678 (weekdays 9:00-17:00)'. Unset: the page names the training provider.",
     ),
-    Setting("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, "Failed logins per account per window."),
-    Setting("LOGIN_MAX_ATTEMPTS_PER_IP", 20, "Login attempts per client IP per window."),
-    Setting("LOGIN_WINDOW_S", 900, "Window of the login rate limits, in seconds."),
+    Setting(
+        "LOGIN_MAX_FAILURES_PER_CLIENT",
+        5,
+        "Failed logins per (account, client IP) per window; then that client waits "
+        "for that account only.",
+    ),
+    Setting(
+        "LOGIN_MAX_FAILURES_PER_IP", 30, "Failed logins per client IP (any account) per window."
+    ),
+    Setting(
+        "LOGIN_ACCOUNT_FREE_FAILURES",
+        5,
+        "Failed logins on one account per window before every client that fails on it waits "
+        "2^n seconds after each failure (a client without failures never waits).",
+    ),
+    Setting("LOGIN_MAX_DELAY_S", 300, "Longest wait after a failed login, in seconds."),
+    Setting("LOGIN_WINDOW_S", 900, "Window of the login failure counts, in seconds."),
     # -- faces -----------------------------------------------------------------------------
     Setting(
         "FACE_MATCH_THRESHOLD",

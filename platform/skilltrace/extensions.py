@@ -60,9 +60,10 @@ babel = Babel()
 
 def select_locale() -> str:
     """Explicit choice (``?lang=`` or the ``lang`` cookie) wins; otherwise Simplified Chinese."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
-    for candidate in (request.args.get("lang"), request.cookies.get("lang")):
-        if candidate in LOCALES:
-            return candidate
+    if has_request_context():  # the CLI renders messages outside requests
+        for candidate in (request.args.get("lang"), request.cookies.get("lang")):
+            if candidate in LOCALES:
+                return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,4 +1,5 @@
-"""Signed-cookie sessions and CSRF tokens, each signature verified once per process.
+"""Signed-cookie sessions and CSRF tokens, each signature verified once per process; the
+session generation of each account, which ends every earlier cookie at once.
 
 A player sends the same session cookie and ``X-CSRFToken`` with every heartbeat (every
 ``HEARTBEAT_S`` per learner), and verifying them (HMAC, base64, zlib, JSON) is a fair share of
@@ -11,15 +12,16 @@ from __future__ import annotations
 
 import copy
 import hmac
+import secrets
 import time
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature
 from wtforms import ValidationError
 
-from skilltrace.state import BoundedMap
+from skilltrace.state import BoundedMap, current_state
 
 SIMPLE_TYPES = (str, int, float, bool, type(None))
 
@@ -75,6 +77,49 @@ def check_csrf(token: str) -> None:
     expected = session.get(field)
     if not expected or not hmac.compare_digest(expected, raw):
         raise ValidationError("The CSRF tokens do not match.")
+
+
+# -- session generations ----------------------------------------------------------------------
+# A signed cookie cannot be taken back, so each login records the account's current
+# "generation" (a random value in the live-state store) in the session; a session is valid only
+# while its generation is still the account's. Logout, a password change, deactivation and
+# "log out of all devices" replace the generation: every earlier cookie ends at once, checked
+# with one state-store read per request (no database query, on the heartbeat path too).
+GENERATION_FIELD = "_gen"
+
+
+def _generation_key(user_id: int) -> str:
+    return f"session-gen:{user_id}"
+
+
+def begin_generation(user_id: int) -> None:
+    """At login: join the account's current generation (starting one if there is none)."""
+    state = current_state()
+    key = _generation_key(user_id)
+    state.set(key, secrets.token_urlsafe(16), nx=True)
+    session[GENERATION_FIELD] = state.get(key)
+
+
+def end_generation(user_id: int) -> None:
+    """End every session of the account opened so far."""
+    current_state().set(_generation_key(user_id), secrets.token_urlsafe(16))
+
+
+def session_is_current(user_id: int | str | None = None) -> bool:
+    """True when the request's session belongs to the account's current generation."""
+    user_id = session.get("_user_id") if user_id is None else user_id
+    seen = session.get(GENERATION_FIELD)
+    if user_id is None or not seen:
+        return False
+    current = current_state().get(_generation_key(int(user_id)))
+    return current is not None and hmac.compare_digest(current, seen)
+
+
+def rotate_csrf() -> None:
+    """Forget the session's CSRF token: the next one generated is new (login and logout)."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
 
 
 def init_app(app: Flask) -> None:

@@ -294,7 +294,11 @@ class World:
                 mobile = f"139{n:08d}"
                 learner = accounts.register_learner(
                     NewAccount(
-                        f"学员{n}", first17 + id_check_digit(first17), mobile, PASSWORD, True
+                        "学员" + "".join("零一二三四五六七八九"[int(d)] for d in str(n)),
+                        first17 + id_check_digit(first17),
+                        mobile,
+                        PASSWORD,
+                        True,
                     )
                 )
                 classes.join(learner, class_.code)

@@ -6,8 +6,8 @@
 Sets up (in-process, with the app's services and API) K learners in an open class, each with a
 study session whose sign-in check passed with real face frames, on PostgreSQL + Redis (see
 ``_world.py``). Then serves ``skilltrace:create_app()`` with ``gunicorn --worker-class gthread
---workers 2 --threads 4`` as ``scripts/run`` does (same settings through the environment,
-LOGIN_MAX_ATTEMPTS_PER_IP raised for the bench), logs every learner in over HTTP and drives
+--workers 2 --threads 4`` as ``scripts/run`` does (same settings through the environment; only
+failed logins are throttled), logs every learner in over HTTP and drives
 heartbeats from load generator processes (keep-alive connections, one per learner, each sending
 its next heartbeat as soon as the previous answer arrives, the position following wall time).
 Then the same server settings serve :func:`bare_app` (a POST endpoint parsing the JSON body and
@@ -47,7 +47,6 @@ def server_args(workers: int, threads: int) -> tuple[str, ...]:
 # unfolded) and credits gaps up to 2 x HEARTBEAT_S = 4 s, so that a rare slow answer under this
 # load is not taken for an idle learner.
 BENCH_SETTINGS = {
-    "LOGIN_MAX_ATTEMPTS_PER_IP": 1000,
     "STUDY_SESSION_TTL_S": 3600,
     "HEARTBEAT_S": 2.0,
     "HEARTBEAT_MIN_SHARE": 0.0,

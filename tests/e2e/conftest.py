@@ -59,10 +59,41 @@ def playwright_driver():
     driver.stop()
 
 
+# Reports every Content-Security-Policy violation of a page to the console, where the
+# fixture below collects it: a test whose pages break the policy fails.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error("CSP violation: " + event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def _watch_csp(browser, violations: list[str]):
+    """Make every page of ``browser`` report CSP violations into ``violations``."""
+    new_page = browser.new_page
+
+    def watched_new_page(*args, **kwargs):
+        page = new_page(*args, **kwargs)
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "CSP violation" in message.text or "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
+
+    browser.new_page = watched_new_page
+    return browser
+
+
 @pytest.fixture
 def browser_with_camera(playwright_driver):
-    """``open(y4m_path)`` → a Chromium browser whose webcam plays that file."""
-    browsers = []
+    """``open(y4m_path)`` → a Chromium browser whose webcam plays that file; the test fails
+    if any of its pages violates the Content-Security-Policy."""
+    browsers, violations = [], []
 
     def open_browser(y4m: Path):
         browser = playwright_driver.chromium.launch(
@@ -70,8 +101,9 @@ def browser_with_camera(playwright_driver):
             args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={y4m}"],
         )
         browsers.append(browser)
-        return browser
+        return _watch_csp(browser, violations)
 
     yield open_browser
     for browser in browsers:
         browser.close()
+    assert violations == [], violations

@@ -27,9 +27,9 @@ def take_photo(page) -> str:
     page.click("[data-role=start]")
     page.wait_for_selector("[data-role=shoot]:not([disabled])", timeout=10_000)
     page.click("[data-role=shoot]")
-    page.wait_for_function(
-        "document.querySelector('[data-role=result]').className.match(/success|error/)",
-        timeout=20_000,
+    # a selector wait, not wait_for_function: the page's CSP forbids eval, which that uses
+    page.wait_for_selector(
+        "[data-role=result].success, [data-role=result].error", state="attached", timeout=20_000
     )
     return page.inner_text("[data-role=result]")
 

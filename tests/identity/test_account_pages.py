@@ -162,7 +162,7 @@ def test_admin_creates_provider_staff_and_regulators_and_unlocks(client, app, ma
     # Unlock: a locked-out learner may log in again at once.
     learner = make_user(Role.LEARNER)
     other = app.test_client()
-    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):
+    for _ in range(app.config["LOGIN_MAX_FAILURES_PER_CLIENT"]):
         _relogin(other, learner, "wrong-password")
     assert _relogin(other, learner, "correct-horse-42").status_code == 429
     token = client.get("/admin/accounts").get_data(as_text=True)

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, request, session
+from flask import Blueprint, Flask, Request, g, jsonify, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter
 
+from skilltrace.api.text import ID_MAX, first_unclean, matches, text_pattern
 from skilltrace.errors import DomainError
 from skilltrace.extensions import csrf, db
-from skilltrace.sessions import check_csrf
+from skilltrace.identity.models import Role
+from skilltrace.sessions import check_csrf, session_is_current
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +56,42 @@ def error_response(code: str, message: Any, status: int, field: str | None = Non
     return jsonify({"error": body}), status
 
 
-def api_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint mounted under /api/v1; CSRF is checked by :func:`api_auth` instead."""
+# Blueprints whose endpoints take the browser session only (never a bearer token).
+SESSION_ONLY_BLUEPRINTS: set[str] = set()
+
+
+def api_blueprint(name: str, import_name: str, *, session_only: bool = False) -> Blueprint:
+    """A blueprint mounted under /api/v1; CSRF is checked by :func:`api_auth` instead.
+
+    ``session_only`` endpoints (study: a learner in front of the camera) refuse bearer tokens.
+    """
     bp = Blueprint(name, import_name, url_prefix=API_PREFIX)
     csrf.exempt(bp)
+    if session_only:
+        SESSION_ONLY_BLUEPRINTS.add(name)
     return bp
 
 
-def _bearer_user():
+def _session_required() -> DomainError:
+    return DomainError(
+        "session_required",
+        _l("This is done in the browser after logging in; access tokens are not accepted."),
+        status=403,
+    )
+
+
+def _bearer_user(session_only: bool = False):
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None, False
+    if session_only or request.blueprint in SESSION_ONLY_BLUEPRINTS:
+        raise _session_required()
     from skilltrace.identity.services import account_service
 
-    return account_service().user_for_token(header[7:].strip()), True
+    user = account_service().user_for_token(header[7:].strip())
+    if user is not None and user.role == Role.LEARNER:
+        raise _session_required()
+    return user, True
 
 
 @dataclass(frozen=True)
@@ -77,24 +104,25 @@ class SessionIdentity:
 
 def _session_identity() -> SessionIdentity | None:
     user_id, role = session.get("_user_id"), session.get("role")
-    if user_id is None or role is None:
+    if user_id is None or role is None or not session_is_current(user_id):
         return None
     return SessionIdentity(int(user_id), role)
 
 
-def api_auth(*roles: str, light: bool = False):
+def api_auth(*roles: str, light: bool = False, session_only: bool = False):
     """Require an authenticated caller (optionally with one of ``roles``); sets ``g.api_user``.
 
     Browser calls authenticate with the session cookie and must send ``X-CSRFToken`` on unsafe
     methods; other systems send ``Authorization: Bearer <personal access token>``. ``light``
     endpoints (the study heartbeat, every 15 s per learner) take the identity from the signed
-    session cookie without loading the account from the database.
+    session cookie without loading the account from the database. ``session_only`` endpoints
+    (and those of a session-only blueprint) refuse bearer tokens with ``session_required``.
     """
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            user, used_bearer = _bearer_user()
+            user, used_bearer = _bearer_user(session_only)
             if used_bearer and user is None:
                 raise DomainError("invalid_token", _l("The access token is invalid."), status=401)
             if not used_bearer:
@@ -118,6 +146,7 @@ def api_auth(*roles: str, light: bool = False):
             return view(*args, **kwargs)
 
         wrapper._openapi_auth = roles or ("any",)
+        wrapper._openapi_session_only = session_only
         return wrapper
 
     return decorator
@@ -131,25 +160,75 @@ JSON_TYPES = {
     "object": lambda value: isinstance(value, dict),
     "array": lambda value: isinstance(value, list),
 }
+FIELD_CHARACTERS = _l("This field contains characters that are not allowed.")
+FIELD_MESSAGES = {
+    "name_invalid": _l(
+        "Enter your real name: letters, with a space or · between parts (2 to 64 characters)."
+    ),
+}
+
+
+def strict_schema(schema: dict) -> dict:
+    """``schema`` as the server applies it: no unknown properties, required strings non-empty,
+    integers within the id range unless the schema bounds them itself."""
+    properties = {}
+    required = set(schema.get("required", ()))
+    for name, spec in schema.get("properties", {}).items():
+        spec = dict(spec)
+        if spec.get("type") == "integer":
+            spec.setdefault("minimum", 1)
+            spec.setdefault("maximum", ID_MAX)
+        if spec.get("type") == "string" and spec.get("format") != "binary":
+            spec.setdefault("pattern", text_pattern(False))
+            spec.setdefault("maxLength", 10_000)
+            if name in required:
+                spec.setdefault("minLength", 1)
+        properties[name] = spec
+    return {"additionalProperties": False, **schema, "properties": properties}
 
 
 def _check(schema: dict, body: dict) -> None:
+    properties = schema.get("properties", {})
     for name in schema.get("required", ()):
         if body.get(name) in (None, ""):
             raise DomainError("field_required", _l("This field is required."), field=name)
-    for name, spec in schema.get("properties", {}).items():
+    if schema.get("additionalProperties") is False:
+        for name in body:
+            if name not in properties:
+                raise DomainError("field_unknown", _l("This field is not expected."), field=name)
+    for name, spec in properties.items():
         if name not in body or body[name] is None:
             continue
-        value, kind = body[name], spec.get("type")
-        of_type = JSON_TYPES.get(kind)
-        if of_type is not None and not of_type(value):
-            raise DomainError("field_type", _l("This field has the wrong type."), field=name)
-        if kind == "string" and len(value) > spec.get("maxLength", 10_000):
+        _check_value(name, spec, body[name])
+
+
+def _check_value(name: str, spec: dict, value: Any) -> None:
+    kind = spec.get("type")
+    of_type = JSON_TYPES.get(kind)
+    if of_type is not None and not of_type(value):
+        raise DomainError("field_type", _l("This field has the wrong type."), field=name)
+    if kind == "string":
+        if len(value) > spec.get("maxLength", 10_000):
             raise DomainError("field_too_long", _l("This field is too long."), field=name)
+        if len(value) < spec.get("minLength", 0):
+            code = spec.get("x-code", "field_too_short")
+            raise DomainError(
+                code, FIELD_MESSAGES.get(code, _l("This field is too short.")), field=name
+            )
+        if "pattern" in spec and not matches(spec["pattern"], value):
+            code = spec.get("x-code", "field_characters")
+            raise DomainError(code, FIELD_MESSAGES.get(code, FIELD_CHARACTERS), field=name)
+    if kind in ("integer", "number") and not (
+        spec.get("minimum", -math.inf) <= value <= spec.get("maximum", math.inf)
+    ):
+        raise DomainError("field_range", _l("This value is out of range."), field=name)
 
 
 def json_body(schema: dict):
-    """Parse the request body as a JSON object valid for ``schema``; pass it as ``body=``."""
+    """Parse the request body as a JSON object valid for ``schema``; pass it as ``body=``.
+
+    The schema is applied (and published) as :func:`strict_schema` makes it."""
+    schema = strict_schema(schema)
 
     def decorator(view):
         @functools.wraps(view)
@@ -176,9 +255,58 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a non-negative integer no larger than the id range, so an
+    id no row can have is a 404 rather than a database error."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _refuse_unclean(pairs) -> None:
+    field = first_unclean(pairs)
+    if field is not None:
+        raise DomainError("field_characters", FIELD_CHARACTERS, field=field)
+
+
+class CheckedRequest(Request):
+    """Form fields (urlencoded or multipart) are checked for control and format characters
+    when they are parsed, i.e. after a view has set its own body size limit."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        _refuse_unclean(self.form.items(multi=True))
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON; a document nested too deeply to parse is invalid JSON (a 400), not a
+    ``RecursionError`` (a 500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def init_app(app: Flask) -> None:
-    """Register the JSON error shape for API paths and the OpenAPI endpoint."""
+    """Register the id converter, the JSON error shape for API paths and the OpenAPI endpoint."""
     from skilltrace.api import openapi
+
+    app.url_map.converters["int"] = IdConverter
+    app.json = BoundedJSONProvider(app)
+
+    app.request_class = CheckedRequest
+
+    @app.before_request
+    def refuse_control_characters():
+        """No control or format characters (bar line breaks) in any path, query or JSON
+        value: a 422 naming the field, never a database error. (Forms: CheckedRequest.)"""
+        pairs = [*request.args.items(multi=True)]
+        pairs += [(k, v) for k, v in (request.view_args or {}).items() if isinstance(v, str)]
+        if request.is_json:
+            pairs.append(("body", request.get_json(silent=True)))
+        _refuse_unclean(pairs)
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -210,15 +338,19 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        status = err.code or 500
         if not _wants_json():
             from skilltrace.web import render_error
 
-            status = err.code or 500
-            return render_error(status, HTTP_ERRORS.get(status, (None, err.description))[1])
-        code, message = HTTP_ERRORS.get(err.code or 500, ("http_error", err.description))
-        response, status = error_response(code, message, err.code or 500)
+            body, status = render_error(status, HTTP_ERRORS.get(status, (None, err.description))[1])
+            response = app.make_response((body, status))
+        else:
+            code, message = HTTP_ERRORS.get(status, ("http_error", err.description))
+            response, status = error_response(code, message, status)
         if err.code == 416 and getattr(err, "length", None) is not None:
             response.headers["Content-Range"] = f"bytes */{err.length}"
+        if isinstance(err, MethodNotAllowed) and err.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(err.valid_methods))
         return response, status
 
     @app.errorhandler(Exception)

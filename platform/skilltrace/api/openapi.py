@@ -12,7 +12,8 @@ import re
 
 from flask import Flask, current_app, jsonify
 
-from skilltrace.api.frame import API_PREFIX
+from skilltrace.api.frame import API_PREFIX, SESSION_ONLY_BLUEPRINTS
+from skilltrace.api.text import ID_MAX, text_pattern
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -60,7 +61,11 @@ def _operation(view, rule, method: str) -> dict:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer" if conv == "int" else "string"},
+            "schema": (
+                {"type": "integer", "minimum": 0, "maximum": ID_MAX}
+                if conv == "int"
+                else {"type": "string", "minLength": 1, "pattern": text_pattern(False)}
+            ),
         }
         for conv, name in _CONVERTER.findall(rule.rule)
     ]
@@ -79,7 +84,13 @@ def _operation(view, rule, method: str) -> dict:
             "content": {"multipart/form-data": {"schema": {"type": "object", **multipart}}},
         }
     auth = getattr(view, "_openapi_auth", None)
-    op["security"] = [{"bearerToken": []}, {"sessionCookie": []}] if auth else []
+    session_only = getattr(view, "_openapi_session_only", False) or (
+        rule.endpoint.split(".")[0] in SESSION_ONLY_BLUEPRINTS
+    )
+    schemes = [{"sessionCookie": []}]
+    if not session_only:
+        schemes.insert(0, {"bearerToken": []})
+    op["security"] = schemes if auth else []
     if auth and auth != ("any",):
         op["x-roles"] = list(auth)
     notes = getattr(view, "_openapi_responses", {200: "OK"})

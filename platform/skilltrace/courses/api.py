@@ -8,6 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from skilltrace.api.frame import api_auth, api_blueprint, json_body
 from skilltrace.api.openapi import responses
+from skilltrace.api.text import text
 from skilltrace.courses.classes import class_service, crediting_allowed, seats_taken
 from skilltrace.courses.media import BROWSER_CODECS
 from skilltrace.courses.messages import refuse
@@ -23,7 +24,7 @@ bp = api_blueprint("courses_api", __name__)
 JOIN_SCHEMA = {"required": ["code"], "properties": {"code": {"type": "string", "maxLength": 20}}}
 REJECT_SCHEMA = {
     "required": ["comment"],
-    "properties": {"comment": {"type": "string", "maxLength": 2000}},
+    "properties": {"comment": text(2000, multiline=True)},
 }
 UPLOAD_SCHEMA = {
     "required": ["video"],

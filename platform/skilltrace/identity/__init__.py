@@ -21,16 +21,32 @@ def init_app(app: Flask) -> None:
     from flask import session
     from flask_login import user_logged_in, user_logged_out
 
+    from skilltrace.sessions import (
+        begin_generation,
+        end_generation,
+        rotate_csrf,
+        session_is_current,
+    )
+
     @user_logged_in.connect_via(app)
     def remember_role(_app, user):
         session["role"] = user.role
+        begin_generation(user.id)
+        rotate_csrf()
 
     @user_logged_out.connect_via(app)
     def forget_role(_app, user):
         session.pop("role", None)
+        if user is not None and getattr(user, "id", None) is not None:
+            end_generation(user.id)
+        rotate_csrf()
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        # A session from an ended generation (logout elsewhere, password change, deactivation,
+        # "log out of all devices") or one restored from a remember cookie is not a login.
+        if not session_is_current(user_id):
+            return None
         return db.session.get(User, int(user_id))
 
 

@@ -8,8 +8,9 @@ from flask_wtf.csrf import generate_csrf
 
 from skilltrace.api.frame import api_auth, api_blueprint, json_body
 from skilltrace.api.openapi import responses
+from skilltrace.api.text import real_name, text
 from skilltrace.identity.models import Role, User
-from skilltrace.identity.services import NewAccount, account_service
+from skilltrace.identity.services import NewAccount, account_service, end_all_sessions
 from skilltrace.regions import scope_label
 
 bp = api_blueprint("identity_api", __name__)
@@ -17,7 +18,7 @@ bp = api_blueprint("identity_api", __name__)
 REGISTER_SCHEMA = {
     "required": ["name", "id_number", "mobile", "password", "consent"],
     "properties": {
-        "name": {"type": "string", "maxLength": 64},
+        "name": real_name(**{"x-code": "name_invalid"}),
         "id_number": {"type": "string", "maxLength": 18},
         "mobile": {"type": "string", "maxLength": 20},
         "password": {"type": "string", "maxLength": 128},
@@ -31,7 +32,14 @@ LOGIN_SCHEMA = {
         "password": {"type": "string", "maxLength": 128},
     },
 }
-TOKEN_SCHEMA = {"required": ["name"], "properties": {"name": {"type": "string", "maxLength": 100}}}
+TOKEN_SCHEMA = {"required": ["name"], "properties": {"name": text(100)}}
+PASSWORD_SCHEMA = {
+    "required": ["current_password", "new_password"],
+    "properties": {
+        "current_password": {"type": "string", "maxLength": 128},
+        "new_password": {"type": "string", "minLength": 8, "maxLength": 128},
+    },
+}
 
 
 def user_json(user: User) -> dict:
@@ -81,11 +89,33 @@ def login(body: dict):
 
 
 @bp.post("/auth/logout")
-@api_auth()
+@api_auth(session_only=True)
 def logout():
-    """End the browser session."""
+    """Log out: every session cookie of this account issued so far stops working."""
     logout_user()
     return {"ok": True}
+
+
+@bp.post("/auth/logout-everywhere")
+@api_auth(session_only=True)
+@responses({200: "Every session of this account ended, this one too"})
+def logout_everywhere():
+    """Log out of all devices (sessions only; access tokens are revoked one by one)."""
+    end_all_sessions(g.api_user)
+    logout_user()
+    return {"ok": True}
+
+
+@bp.post("/me/password")
+@api_auth(session_only=True)
+@json_body(PASSWORD_SCHEMA)
+@responses({200: "Changed; other sessions ended, this one goes on", 422: "Wrong or weak password"})
+def change_password(body: dict):
+    """Change my password; every other session of this account ends."""
+    user = g.api_user
+    account_service().change_password(user, body["current_password"], body["new_password"])
+    login_user(user)
+    return {"ok": True, "csrf_token": generate_csrf()}
 
 
 @bp.get("/auth/csrf")

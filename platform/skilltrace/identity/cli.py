@@ -89,3 +89,29 @@ def create_token(login, name):
     except DomainError as err:
         _fail(err)
     click.echo(secret)
+
+
+@users_cli.command("deactivate")
+@click.argument("login")
+def deactivate(login):
+    """Deactivate the account with this mobile or ID number (its sessions end at once)."""
+    _set_active(login, False)
+    click.echo("deactivated")
+
+
+@users_cli.command("activate")
+@click.argument("login")
+def activate(login):
+    """Activate the account with this mobile or ID number again."""
+    _set_active(login, True)
+    click.echo("activated")
+
+
+def _set_active(login: str, active: bool) -> None:
+    service = account_service()
+    user = db.session.scalar(select(User).where(User.mobile == login)) or service.find_by_id_number(
+        login
+    )
+    if user is None:
+        raise click.ClickException("no such account")
+    service.set_account_active(user, active)

@@ -7,9 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from skilltrace.api.text import FreeText, RealName
+
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Real name"), validators=[DataRequired(), Length(max=64), RealName()])
     id_number = StringField(_l("Resident ID number"), validators=[DataRequired(), Length(max=18)])
     mobile = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
@@ -32,6 +34,21 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=128)]
+    )
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)])
+    new_password_confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The passwords differ.")),
+        ],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
 class TokenForm(FlaskForm):
-    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100), FreeText()])
     submit = SubmitField(_l("Create token"))

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
-from skilltrace.identity.codes import CodeError, normalize_id_number, normalize_mobile
+from skilltrace.identity.codes import CodeError, normalize_mobile
 from skilltrace.identity.models import Role, User
 from skilltrace.identity.services import AccountService, _validate_password, _validated
 from skilltrace.regions import scope_covers
@@ -167,16 +167,12 @@ class SelfService:
         return secret
 
     def unlock(self, target: User, actor: User | None = None) -> None:
-        """Forget the failed-login counters of ``target``'s mobile and ID number."""
+        """Forgive every failed login on ``target``'s account (identity/throttle.py)."""
         if actor is not None:
             self._guard(actor, target)
-        state, cipher = self.accounts.state, self.accounts.cipher
-        logins = [target.mobile]
-        id_number = self.accounts.reveal_id_number(target)
-        if id_number:
-            logins.append(normalize_id_number(id_number))
-        for login in logins:
-            state.delete(f"login:acct:{cipher.lookup_hash(login.strip().upper())}")
+        from skilltrace.identity.throttle import login_throttle
+
+        login_throttle().forget(f"user:{target.id}")
 
     def set_active(self, actor: User, target: User, active: bool) -> None:
         """Deactivate (sessions end, logins refused) or reactivate an account. Admins only."""

@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from skilltrace.api.frame import FIELD_CHARACTERS, FIELD_MESSAGES
+from skilltrace.api.text import is_clean_text, is_real_name
 from skilltrace.crypto import DataCipher
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
@@ -50,12 +52,22 @@ def _validated(fn, raw: str, field: str) -> str:
 
 
 def _validate_name(name: str) -> str:
+    """A real name: letters in parts joined by one space or a middle dot, 2 to 64 characters."""
     name = (name or "").strip()
-    if not 2 <= len(name) <= 64:
-        raise DomainError(
-            "name_invalid", _l("Enter your real name (2 to 64 characters)."), field="name"
-        )
+    if not 2 <= len(name) <= 64 or not is_real_name(name):
+        raise DomainError("name_invalid", FIELD_MESSAGES["name_invalid"], field="name")
     return name
+
+
+def _validate_text(value: str, field: str, max_length: int, code: str, message) -> str:
+    """A one-line free-text value: stripped, 1 to ``max_length`` characters, no control or
+    format characters."""
+    value = (value or "").strip()
+    if not 1 <= len(value) <= max_length:
+        raise DomainError(code, message, field=field)
+    if not is_clean_text(value):
+        raise DomainError("field_characters", FIELD_CHARACTERS, field=field)
+    return value
 
 
 def _validate_password(password: str) -> str:
@@ -154,7 +166,10 @@ class AccountService:
             raise DomainError(
                 "duplicate_provider", _l("A provider with this credit code exists."), status=409
             )
-        provider = Provider(name=name.strip(), credit_code=code, city_code=city_code)
+        name = _validate_text(
+            name, "name", 200, "provider_name_invalid", _l("Give the provider's name.")
+        )
+        provider = Provider(name=name, credit_code=code, city_code=city_code)
         db.session.add(provider)
         db.session.commit()
         return provider
@@ -205,19 +220,17 @@ class AccountService:
 
     # -- login ------------------------------------------------------------------------------
     def authenticate(self, login: str, password: str, client_ip: str) -> User:
-        """Check credentials by ID number or mobile, throttled per account and per IP."""
+        """Check credentials by ID number or mobile; failures slow down the failing client
+        (identity/throttle.py), never the owner on a client without failures."""
+        from skilltrace.identity.throttle import login_throttle
+
         login = (login or "").strip().upper()
-        window = self.config["LOGIN_WINDOW_S"]
-        ip_key = f"login:ip:{client_ip}"
-        account_key = f"login:acct:{self.cipher.lookup_hash(login)}"
-        if self.state.incr(ip_key, ttl=window) > self.config["LOGIN_MAX_ATTEMPTS_PER_IP"]:
-            raise self._throttled(ip_key)
-        failures = self.state.get(account_key)
-        if failures and int(failures) >= self.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-            raise self._throttled(account_key)
         user = self._find_login(login)
+        account = f"user:{user.id}" if user is not None else f"login:{login}"
+        throttle = login_throttle()
+        throttle.check(account, client_ip)
         if user is None or not check_password_hash(user.password_hash, password or ""):
-            self.state.incr(account_key, ttl=window)
+            throttle.failed(account, client_ip)
             raise DomainError(
                 "invalid_credentials",
                 _l("The ID number/mobile or the password is wrong."),
@@ -225,16 +238,8 @@ class AccountService:
             )
         if not user.is_active_account:
             raise DomainError("account_disabled", _l("This account is disabled."), status=403)
-        self.state.delete(account_key)
+        throttle.succeeded(account, client_ip)
         return user
-
-    def _throttled(self, key: str) -> DomainError:
-        minutes = max(1, round((self.state.ttl(key) or 60) / 60))
-        return DomainError(
-            "too_many_attempts",
-            _l("Too many login attempts. Try again in %(minutes)s minutes.", minutes=minutes),
-            status=429,
-        )
 
     def _find_login(self, login: str) -> User | None:
         conditions = []
@@ -247,12 +252,35 @@ class AccountService:
             return None
         return db.session.scalar(select(User).where(or_(*conditions)))
 
+    # -- sessions ---------------------------------------------------------------------------
+    def change_password(self, user: User, current: str, new: str) -> None:
+        """Set a new password (the current one must be given); ends every session."""
+        if not check_password_hash(user.password_hash, current or ""):
+            raise DomainError(
+                "wrong_password", _l("The current password is wrong."), field="current_password"
+            )
+        _validate_password(new)
+        user.password_hash = generate_password_hash(new)
+        db.session.commit()
+        end_all_sessions(user)
+
+    def set_account_active(self, user: User, active: bool) -> None:
+        """Activate or deactivate an account; deactivation ends every session at once."""
+        user.is_active_account = active
+        db.session.commit()
+        if not active:
+            end_all_sessions(user)
+
     # -- API tokens -------------------------------------------------------------------------
     def create_token(self, user: User, name: str) -> tuple[ApiToken, str]:
         """Create a personal access token; the secret is returned once and stored hashed."""
-        name = (name or "").strip()
-        if not 1 <= len(name) <= 100:
-            raise DomainError("token_name_invalid", _l("Give the token a name."), field="name")
+        if user.role == Role.LEARNER:
+            raise DomainError(
+                "token_role",
+                _l("Access tokens are for regulators' and providers' systems, not learners."),
+                status=403,
+            )
+        name = _validate_text(name, "name", 100, "token_name_invalid", _l("Give the token a name."))
         secret = "st_" + secrets.token_urlsafe(32)
         token = ApiToken(user_id=user.id, name=name, token_hash=_sha256(secret), prefix=secret[:10])
         db.session.add(token)
@@ -273,6 +301,13 @@ class AccountService:
             raise DomainError("not_found", _l("No such token."), status=404)
         token.revoked_at = utcnow()
         db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """Log the account out everywhere: every session cookie issued so far stops working."""
+    from skilltrace.sessions import end_generation
+
+    end_generation(user.id)
 
 
 def _sha256(value: str) -> str:

@@ -16,7 +16,7 @@ from skilltrace.study.heartbeats import record_heartbeat
 from skilltrace.study.reports import learner_ledger
 from skilltrace.study.wiring import study_service
 
-bp = api_blueprint("study_api", __name__)
+bp = api_blueprint("study_api", __name__, session_only=True)
 
 START_SCHEMA = {
     "required": ["lesson_id"],
