@@ -66,8 +66,8 @@ class EngineSettings:
     # Frames of one burst whose 64x48 grey thumbnails nowhere differ by this much are copies.
     replay_max_diff: float = 5.0
     # Across checks: prints within this many hash bits and mean grey difference are copies.
-    print_max_bits: int = 10
-    print_max_pixels: float = 2.5
+    print_max_bits: int = 12
+    print_max_pixels: float = 8.0
     burst_min_matches: int = 2
     burst_max_frames: int = 5
     # A later frame whose one face overlaps an already matched face this much (and keeps its
