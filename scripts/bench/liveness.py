@@ -31,8 +31,10 @@ import liveness_frames as clip  # noqa: E402
 from skilltrace.faces.engine import FaceEngine  # noqa: E402
 from skilltrace.faces.liveness import CHALLENGES, judge_turn  # noqa: E402
 
-# Stretches of the clip (frame numbers) where the head faces the camera and where it turns.
+# Stretches of the clip (frame numbers) where the head faces the camera and where it turns
+# (labelled by watching the clip: turns to his right over 99-140 and 183-210).
 NEUTRAL = list(range(84, 97, 3)) + list(range(153, 178, 3))
+TURNING = set(range(99, 141)) | set(range(183, 211))
 TURN_GAPS = [(a, b) for a in (9, 12, 15) for b in (21, 24, 27)]
 
 

@@ -106,7 +106,7 @@ def decide_burst(
     for blocking in ("replayed_frames", "multiple_faces", "impostor"):
         if total and reasons.count(blocking) >= needed:
             return Decision(False, blocking, final=True)
-    if liveness == "flat" and total and flat_frames >= max(2, needed - 1):
+    if liveness == "flat" and total and flat_frames >= max(2, needed):
         return Decision(False, "liveness_failed", final=True)
     matches = reasons.count(None)
     odd = [r for r in reasons if r in ("replayed_frames", "multiple_faces", "impostor")]
@@ -114,8 +114,11 @@ def decide_burst(
         if liveness is None or liveness == "passed":
             return Decision(True, None)
         return Decision(False, "challenge_not_met")
-    if odd:  # a single odd frame among good ones: look again
-        return Decision(False, "no_match" if odd[0] == "impostor" else odd[0])
+    if odd:  # odd frames, but not a majority of them: look again
+        for hint in ("replayed_frames", "multiple_faces"):
+            if hint in odd:
+                return Decision(False, hint)
+        return Decision(False, "no_match")
     for reason in reasons:
         if reason in DECODE_REASONS:
             return Decision(False, reason)

@@ -23,6 +23,8 @@ from .quality import (
     brightness,
     clipped,
     face_crop,
+    landmark_box,
+    lower_level,
     outside_fraction,
     sharpness,
     upper_level,
@@ -58,6 +60,7 @@ class EngineSettings:
     min_sharpness: float = 5.0
     max_shadows: float = 0.40  # share of the inner face crushed to black
     min_upper_level: float = 50.0  # 90th percentile grey of the inner face (underexposed)
+    max_lower_level: float = 190.0  # 10th percentile grey of the inner face (washed out)
     max_highlights: float = 0.25  # share of the inner face burnt out to white
     # |nose offset| / eye span of an enrollment photo (frontal 0-0.15; portraits turned
     # for the press up to 0.34; a head turned aside 0.4 and more).
@@ -70,8 +73,10 @@ class EngineSettings:
     print_max_pixels: float = 8.0
     burst_min_matches: int = 2
     burst_max_frames: int = 5
-    # A later frame whose one face overlaps an already matched face this much (and keeps its
-    # eye span within 30 %) continues that face (~0.3 s later): not encoded again.
+    # Once this many frames matched (every frame of a 3-frame burst is encoded: a turned face
+    # cannot be told from another by its pixels), a later frame whose one face overlaps a
+    # matched face this much and keeps its eye span within 30 % continues it: not encoded.
+    track_after_matches: int = 3
     track_min_iou: float = 0.3
     thumbnail_px: int = 160
     image_limits: ImageLimits = DEFAULT_LIMITS
@@ -79,6 +84,8 @@ class EngineSettings:
     def __post_init__(self):
         if not 0 < self.match_threshold <= self.impostor_threshold:
             raise ValueError("need 0 < match_threshold <= impostor_threshold")
+        if not (0 <= self.max_shadows <= 1 and 0 <= self.max_highlights <= 1):
+            raise ValueError("clipped shares are between 0 and 1")
         sizes = (self.detect_size, self.min_face_px, self.thumbnail_px)
         if min(sizes) < 1:
             raise ValueError("sizes must be positive")
@@ -93,7 +100,8 @@ class FaceAnalysis:
     ``ok`` means exactly one face that passed every quality gate; then ``encoding`` holds its
     float32 128-d embedding. Otherwise ``reason`` is the refusal code (see errors.MESSAGES).
     ``quality`` holds ``face_px``, ``outside``, ``yaw``, ``brightness``, ``shadows``,
-    ``highlights``, ``upper_level`` and ``sharpness`` when exactly one face was found.
+    ``highlights``, ``upper_level``, ``lower_level`` and ``sharpness`` when exactly one face
+    was found.
     """
 
     ok: bool
@@ -147,9 +155,12 @@ class FaceEngine:
         ]
 
     def countable(self, faces: list[sface.DetectedFace]) -> list[sface.DetectedFace]:
-        """The faces that count: the largest, and others at least ``min_face_px`` wide or
-        at least 0.8 of the largest (a passer-by far behind is background, as it was for the
-        HOG detector, which saw no face under 80 px)."""
+        """The faces that count: upright ones (eyes above the mouth, the eye line within 60
+        degrees of level: YuNet also finds faces upside down, which no camera delivers and
+        the recogniser is not made for), the largest of them, and others at least
+        ``min_face_px`` wide or at least 0.8 of the largest (a passer-by far behind is
+        background, as it was for the HOG detector, which saw no face under 80 px)."""
+        faces = [face for face in faces if _upright(face.landmarks)]
         if len(faces) < 2:
             return faces
         floor = min(self.settings.min_face_px, 0.8 * faces[0].width)
@@ -167,12 +178,19 @@ class FaceEngine:
         shadows, highlights = clipped(grey_face)
         return {
             "face_px": float(face.width),
-            "outside": round(outside_fraction(face.box, width, height), 3),
+            "outside": round(
+                max(
+                    outside_fraction(face.box, width, height),
+                    outside_fraction(landmark_box(face.landmarks), width, height),
+                ),
+                3,
+            ),
             "yaw": round(yaw(face.landmarks), 3),
             "brightness": round(brightness(grey_face), 1),
             "shadows": round(shadows, 3),
             "highlights": round(highlights, 3),
             "upper_level": round(upper_level(grey_face), 1),
+            "lower_level": round(lower_level(grey_face), 1),
             "sharpness": round(sharpness(grey_face), 1),
         }
 
@@ -188,7 +206,7 @@ class FaceEngine:
             return "not_frontal"
         if quality["shadows"] > s.max_shadows or quality["upper_level"] < s.min_upper_level:
             return "too_dark"
-        if quality["highlights"] > s.max_highlights:
+        if quality["highlights"] > s.max_highlights or quality["lower_level"] > s.max_lower_level:
             return "too_bright"
         if quality["sharpness"] < s.min_sharpness:
             return "too_blurry"
@@ -212,12 +230,26 @@ class FaceEngine:
         if len(faces) > 1:
             return FaceAnalysis(False, "multiple_faces", len(faces), faces[0].box)
         face = faces[0]
+        if self._upside_down(rgb, face):
+            return FaceAnalysis(False, "no_face", 0)
         quality = self.measure(rgb, face)
         reason = self.quality_reason(quality)
         if reason:
             return FaceAnalysis(False, reason, 1, face.box, quality, None, face.landmarks)
         encoding = self.encode(rgb, face)
         return FaceAnalysis(True, None, 1, face.box, quality, encoding, face.landmarks)
+
+    def _upside_down(self, rgb: np.ndarray, face: sface.DetectedFace) -> bool:
+        """Whether the picture holds the face upside down: YuNet also finds such faces (and
+        places the landmarks as if upright), but finds them with more confidence in the
+        picture turned over. Checked for enrollment photos only (one more detection)."""
+        height, width = rgb.shape[:2]
+        turned = self.detect(np.ascontiguousarray(rgb[::-1, ::-1]))
+        left, top, right, bottom = face.box
+        mirrored = (width - right, height - bottom, width - left, height - top)
+        return any(
+            box_iou(mirrored, other.box) >= 0.5 and other.score > face.score for other in turned
+        )
 
     def analyze_image(self, data: bytes) -> FaceAnalysis:
         """``analyze`` on uploaded bytes; decoding refusals come back as the reason code."""
@@ -252,7 +284,7 @@ class FaceEngine:
         Every frame's size is checked from its header (``frame_too_large`` above 1920x1080)
         before decoding; every decoded frame is searched for faces, so a missing or second
         face is always seen. Encodings (the costly step) are computed in order until
-        ``burst_min_matches`` frames matched; after that a frame whose one face continues a
+        ``track_after_matches`` frames matched; after that a frame whose one face continues a
         matched face (box overlap, similar eye span) is ``tracked`` without an encoding.
         """
         s = self.settings
@@ -284,7 +316,9 @@ class FaceEngine:
             aligned = self.aligned(rgb, face)
             landmarks = tuple(map(tuple, np.round(face.landmarks.astype(float), 2)))
             frame_print = take_print(aligned)
-            if len(matched) >= s.burst_min_matches and any(_continues(m, face, s) for m in matched):
+            if len(matched) >= s.track_after_matches and any(
+                _continues(m, face, s) for m in matched
+            ):
                 checks[index] = FrameCheck(
                     index, None, None, 1, face.box, None, True, landmarks, frame_print
                 )
@@ -324,6 +358,16 @@ def _continues(seen: sface.DetectedFace, face: sface.DetectedFace, s: EngineSett
         return False
     spans = [float(np.linalg.norm(f.landmarks[1] - f.landmarks[0])) for f in (seen, face)]
     return min(spans) > 0 and max(spans) / min(spans) <= 1.3
+
+
+def _upright(landmarks: np.ndarray) -> bool:
+    """Whether a face is the right way up: the eye line within 60 degrees of level (eyes in
+    the person's order, right eye on the image's left) and the mouth below the eyes."""
+    right_eye, left_eye = landmarks[0], landmarks[1]
+    across = left_eye - right_eye
+    if across[0] <= 0 or abs(across[1]) > 1.73 * across[0]:  # tan 60 deg
+        return False
+    return float(landmarks[3:, 1].mean()) > float(landmarks[:2, 1].mean())
 
 
 def _as_rgb(array: np.ndarray) -> np.ndarray:

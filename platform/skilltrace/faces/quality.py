@@ -74,9 +74,32 @@ def upper_level(grey_face: np.ndarray) -> float:
     return float(np.percentile(inner, 90)) if inner.size else 0.0
 
 
+def lower_level(grey_face: np.ndarray) -> float:
+    """The 10th percentile grey level of the inner face: above ~190 even the eyes, brows and
+    nostrils are washed out (an overexposed frame, whatever the skin tone)."""
+    inner = inner_face(grey_face)
+    return float(np.percentile(inner, 10)) if inner.size else 255.0
+
+
 def yaw(landmarks) -> float:
     """How far the head is turned: |nose offset from the eyes' midpoint| / eye span."""
     return abs(yaw_proxy(landmarks))
+
+
+def landmark_box(landmarks) -> Box:
+    """The whole face's box estimated from its five landmarks (the detector clips its box to
+    the picture, so a face cut by the edge shows through its landmarks instead)."""
+    points = np.asarray(landmarks, dtype=np.float64)
+    eyes = points[:2]
+    span = float(np.linalg.norm(eyes[1] - eyes[0]))
+    centre_x = float(eyes[:, 0].mean())
+    eye_y, mouth_y = float(eyes[:, 1].mean()), float(points[3:, 1].mean())
+    return (
+        round(centre_x - 1.1 * span),
+        round(eye_y - 1.0 * span),
+        round(centre_x + 1.1 * span),
+        round(mouth_y + 0.9 * span),
+    )
 
 
 def outside_fraction(box: Box, width: int, height: int) -> float:
