@@ -39,7 +39,8 @@ TURN_GAPS = [(a, b) for a in (9, 12, 15) for b in (21, 24, 27)]
 
 
 def landmarks(engine: FaceEngine, bgr: np.ndarray):
-    faces = engine.countable(engine.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    faces = engine.countable(engine.detect(rgb, engine.settings.burst_detect_size))
     return faces[0].landmarks if len(faces) == 1 else None
 
 
