@@ -47,7 +47,7 @@ def uploaded_images(field: str = "image", most: int = 3) -> list[bytes]:
         data = upload.read(limit + 1)
         if len(data) > limit:
             raise face_error("image_too_large")
-        if data:
+        if data or upload.filename:  # an empty file is refused by the engine as unreadable
             images.append(data)
     if not images:
         raise DomainError("field_required", _l("Choose a photo first."), field=field)
