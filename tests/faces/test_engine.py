@@ -199,3 +199,24 @@ def test_thumbnail_of_an_analysed_face(engine, obama_rgb):
     thumb = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     assert max(thumb.shape[:2]) <= engine.settings.thumbnail_px
     assert engine.analyze(cv2.cvtColor(thumb, cv2.COLOR_BGR2RGB)).face_count == 1
+
+
+def test_a_small_webcam_upscaled_by_the_browser_is_sharp_enough(engine, faces_dir):
+    """A 400x300 camera's frame, upscaled to 640x480 as a browser delivers it, passes."""
+    for name in ("cases/obama-480p.jpg", "people/biden/biden.jpg", "people/obama/obama1.jpg"):
+        rgb = engine.decode((faces_dir / name).read_bytes())
+        small = cv2.resize(rgb, (400, 300), interpolation=cv2.INTER_AREA)
+        analysis = engine.analyze(cv2.resize(small, (640, 480), interpolation=cv2.INTER_LINEAR))
+        assert analysis.ok, (name, analysis.reason, analysis.quality)
+
+
+def test_turned_frames_of_a_challenge_skip_only_the_pose_gate(engine):
+    from .liveness_frames import turn_burst
+
+    for frame in turn_burst("turn_left", burst=1)[1:]:
+        rgb = engine.decode(frame)
+        face = engine.detect(rgb)[0]
+        quality = engine.measure(rgb, face)
+        assert engine.quality_reason(quality, frontal=False) is None, quality
+    bright = dict(quality, highlights=0.9)
+    assert engine.quality_reason(bright, frontal=False) == "too_bright"
