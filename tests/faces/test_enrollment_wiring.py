@@ -34,10 +34,10 @@ def test_engine_messages_are_the_engines_english_texts(app):
 @pytest.mark.parametrize(
     ("config", "match", "impostor", "duplicate"),
     [
-        ({}, 1.04, 1.15, 0.98),
-        ({"FACE_MATCH_THRESHOLD": 0.0, "FACE_DUPLICATE_THRESHOLD": 0.0}, 1.04, 1.15, 0.98),
+        ({}, 1.04, 1.15, 0.85),
+        ({"FACE_MATCH_THRESHOLD": 0.0, "FACE_DUPLICATE_THRESHOLD": 0.0}, 1.04, 1.15, 0.85),
         ({"FACE_MATCH_THRESHOLD": 1.0, "FACE_DUPLICATE_THRESHOLD": 0.9}, 1.0, 1.15, 0.90),
-        ({"FACE_MATCH_THRESHOLD": 1.2}, 1.2, 1.2, 0.98),
+        ({"FACE_MATCH_THRESHOLD": 1.2}, 1.2, 1.2, 0.85),
     ],
 )
 def test_settings_override_the_calibrated_thresholds(config, match, impostor, duplicate):

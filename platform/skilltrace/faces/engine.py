@@ -50,9 +50,10 @@ class EngineSettings:
     match_threshold: float = 1.04
     # A frame farther than this is someone else; between the two it simply does not count.
     impostor_threshold: float = 1.15
-    # A new enrollment this close to another account is held as a possible duplicate: under
-    # the closest impostor pair measured (1.024), see the tail extrapolation in docs/faces.md.
-    duplicate_threshold: float = 0.98
+    # A new enrollment this close to another account is held as a possible duplicate. Far
+    # under the closest impostor pair measured (1.024); the normal fit of the impostor tail
+    # expects 0.003 false holds per enrollment among 100,000 learners (docs/faces.md).
+    duplicate_threshold: float = 0.85
     # Longer side of the copy searched for faces: enrollment photos at 640 (a 640x480 frame
     # as it is), check frames at 480 (~16 ms instead of ~28; faces >= 80 px stay >= 60 px,
     # ample for YuNet, and the liveness figures were calibrated on this size).

@@ -35,7 +35,7 @@ class LivenessSettings:
 
     # yaw-proxy change towards the requested side: real turns 0.15-0.5, photos moved or
     # tilted up to ~0.15 from landmark noise
-    min_turn: float = 0.10
+    min_turn: float = 0.15
     # nose off the eye/mouth plane (share of the eye span): real turns 0.2-0.56, photos
     # at most 0.154 (scripts/bench/liveness.py)
     min_parallax: float = 0.16
