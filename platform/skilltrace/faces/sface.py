@@ -92,6 +92,11 @@ class SFaceModels:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        # The int8 weights are block-quantized for size only (DequantizeLinear -> float Conv).
+        # Treating DequantizeLinear as an ordinary op lets onnxruntime fold the weights to
+        # float once at load (and fuse BatchNormalization into Conv): same embedding (within
+        # 3e-6), ~40 % less CPU per face than dequantizing on every run.
+        options.add_session_config_entry("session.disable_quant_qdq", "1")
         self._session = onnxruntime.InferenceSession(
             recogniser_graph(model_bytes(RECOGNISER_FILE)),
             options,
