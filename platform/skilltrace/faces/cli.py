@@ -96,7 +96,9 @@ def _text(message) -> str:
 @faces_cli.command("reencode")
 def reencode():
     """Recompute templates made by another face model from the stored reference photos."""
-    done, skipped = enrollment_service().reencode()
+    from skilltrace.faces.reencode import reencode_templates
+
+    done, skipped = reencode_templates(enrollment_service())
     model = face_engine().model_id
     click.echo(f"re-encoded {done} enrollment(s) with {model}; {skipped} without a face")
 

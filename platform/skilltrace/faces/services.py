@@ -341,36 +341,6 @@ class EnrollmentService:
         )
         return None if blob is None else self.decrypt_template(blob)
 
-    def reencode(self) -> tuple[int, int]:
-        """Recompute every template of another model from its stored photos (the engine's
-        model, same quality rules not reapplied: the photos were accepted). Commits per
-        enrollment; returns (re-encoded, skipped because no face was found)."""
-        import numpy as np
-
-        from skilltrace.faces.vectors import pack_encoding
-
-        done = skipped = 0
-        stale = select(FaceEnrollment).where(FaceEnrollment.model != self.engine.model_id)
-        for enrollment in list(self.session.scalars(stale)):
-            vectors = []
-            for path in enrollment.photo_paths:
-                rgb = self.engine.decode(self.store.get(path, PHOTO_LABEL))
-                faces = self.engine.countable(self.engine.detect(rgb))
-                if len(faces) == 1:
-                    vectors.append(self.engine.encode(rgb, faces[0]))
-            if not vectors:
-                skipped += 1
-                continue
-            enrollment.template_encrypted = self.cipher.encrypt(
-                pack_encoding(np.stack(vectors)), TEMPLATE_CONTEXT
-            )
-            enrollment.model = self.engine.model_id
-            self.session.commit()
-            if enrollment.status == EnrollmentStatus.ACTIVE:
-                self.directory.changed(self.state, enrollment.learner_id, vectors[0])
-            done += 1
-        return done, skipped
-
     def state_of(self, learner_id: int) -> EnrollmentState:
         """The learner's enrollment status, active enrollment and latest enrollment."""
         template = self.session.get(FaceTemplate, learner_id)
