@@ -18,7 +18,7 @@ from skilltrace.extensions import db
 from skilltrace.faces.burst import FrameCheck, decide_burst
 from skilltrace.faces.liveness import CHALLENGES, judge_turn
 from skilltrace.faces.models import FaceFramePrint
-from skilltrace.faces.prints import FramePrint, hamming, pixel_difference
+from skilltrace.faces.prints import FramePrint, hamming, same_picture
 from skilltrace.faces.runtime import face_engine
 
 __all__ = ["CHALLENGES", "CheckVerdict", "remember_frames", "verify_check"]
@@ -124,7 +124,9 @@ def _mark_remembered(learner_id: int, checks: list[FrameCheck]) -> list[FrameChe
             continue
         earlier = FramePrint.from_stored(phash, cipher.decrypt(blob, PRINT_CONTEXT))
         for check in near:
-            if pixel_difference(check.print, earlier) <= settings.print_max_pixels:
+            if same_picture(
+                check.print, earlier, settings.print_max_bits, settings.print_max_pixels
+            ):
                 replayed.add(check.index)
     if not replayed:
         return checks
