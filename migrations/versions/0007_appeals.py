@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_appeals'
-down_revision = '0005_study'
+down_revision = "0006_faces_v2"
 branch_labels = None
 depends_on = None
 

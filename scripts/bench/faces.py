@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/bench/faces.py [--rounds 30]
 
-Pins itself to one CPU with single-threaded BLAS, so the figures are per request on one core.
+Pins itself to one CPU with single-threaded BLAS and onnxruntime, and reports CPU time, so the
+figures are per request on one core even on a shared machine.
 Targets: single-frame verification <= 150 ms p50, 3-frame burst <= 250 ms p50 (see the
 report's note), duplicate search <= 50 ms per query at 100k templates.
 """
@@ -32,20 +33,25 @@ SHARED_FACES = Path(
 )
 
 from skilltrace.faces.engine import FaceEngine  # noqa: E402
+from skilltrace.faces.liveness import judge_turn  # noqa: E402
+from skilltrace.faces.prints import take_print  # noqa: E402
 from skilltrace.faces.search import TemplateIndex  # noqa: E402
 
 TARGETS = {"analyze_image + distance": 150.0, "verify_burst, 3 frames": 250.0}
+# (the 3-frame target is the issue's: a check with liveness <= 250 ms server CPU p50)
 SEARCH_TARGET_MS = 50.0
 
 
 def timed(function, rounds: int) -> tuple[list[float], object]:
-    """Milliseconds of ``rounds`` calls (after one warm-up call) and the last result."""
+    """CPU milliseconds of ``rounds`` calls (after one warm-up call) and the last result.
+
+    CPU time of this process (the machine is shared: wall time would measure the others)."""
     result = function()
     samples = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = time.process_time()
         result = function()
-        samples.append((time.perf_counter() - start) * 1000)
+        samples.append((time.process_time() - start) * 1000)
     return samples, result
 
 
@@ -76,19 +82,19 @@ def bench_stages(engine: FaceEngine, rounds: int) -> None:
     frame = webcam_frame()
     template = engine.analyze_image((SHARED_FACES / "people/obama/obama.jpg").read_bytes()).encoding
     rgb = engine.decode(frame)
-    box = engine.detect_faces(rgb)[0]
-    print("\nOne 640x480 frame (obama-480p, face 128 px)        p50 ms   p95 ms")
+    face = engine.detect(rgb)[0]
+    aligned = engine.aligned(rgb, face)
+    print(f"\nOne 640x480 frame, model {engine.model_id}")
+    print(f"  {'stage (CPU ms per frame)':<44} {'p50':>8} {'p95':>8}")
     row("decode (Pillow, JPEG -> RGB)", timed(lambda: engine.decode(frame), rounds)[0])
+    row("detect + 5 landmarks (YuNet int8, 640x480)", timed(lambda: engine.detect(rgb), rounds)[0])
+    row("quality figures", timed(lambda: engine.measure(rgb, face), rounds)[0])
+    row("align to 112x112", timed(lambda: engine.aligned(rgb, face), rounds)[0])
     row(
-        "detect, fast (480 px, upsample 0; bursts)",
-        timed(lambda: engine.detect_faces(rgb, thorough=False), rounds)[0],
+        "embed (SFace int8, onnxruntime)",
+        timed(lambda: engine.models.embed_aligned(aligned), rounds)[0],
     )
-    row(
-        "detect, thorough (640 px; analyze)",
-        timed(lambda: engine.detect_faces(rgb, thorough=True), rounds)[0],
-    )
-    row("landmarks 68 + quality figures", timed(lambda: engine.measure(rgb, box), rounds)[0])
-    row("encode (landmarks 5 + ResNet)", timed(lambda: engine.encode(rgb, box), rounds)[0])
+    row("content print (phash + 24x24)", timed(lambda: take_print(aligned), rounds)[0])
 
     def verify() -> float:
         return engine.distance(engine.analyze_image(frame).encoding, template)
@@ -97,31 +103,38 @@ def bench_stages(engine: FaceEngine, rounds: int) -> None:
     row("total: analyze_image + distance", samples, TARGETS["analyze_image + distance"])
     print(f"  (distance to obama/obama.jpg template: {gap:.3f})")
 
-    import face_recognition  # loads its four models; only the naive pipeline uses it
-
-    def naive() -> int:
-        image = face_recognition.load_image_file(__import__("io").BytesIO(frame))
-        locations = face_recognition.face_locations(image, number_of_times_to_upsample=1)
-        return len(face_recognition.face_encodings(image, locations))
-
-    row("naive: face_locations(up 1) + face_encodings", timed(naive, rounds)[0])
-
 
 def bench_burst(engine: FaceEngine, rounds: int) -> None:
-    template = engine.analyze_image((SHARED_FACES / "people/obama/obama.jpg").read_bytes()).encoding
-    frames = [webcam_frame(0, 0, 1), webcam_frame(1.5, 0.5, 2), webcam_frame(-1, 1, 3)]
-    print("\nFace check bursts (verify_burst)                  p50 ms   p95 ms")
-    samples, verdict = timed(lambda: engine.verify_burst(template, frames), rounds)
-    row("3 genuine frames, slight motion -> pass", samples, TARGETS["verify_burst, 3 frames"])
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "faces"))
+    import liveness_frames as clip
+
+    template = engine.analyze_image(clip.enrollment_photo()).encoding
+    frames = clip.turn_burst("turn_right", burst=1)
+    print(f"\nFace check bursts (CPU ms per burst)              {'p50':>8} {'p95':>8}")
+
+    def challenge():
+        checks = engine.inspect_burst(template, frames)
+        points = [list(c.landmarks) for c in checks]
+        return checks, judge_turn(points[:1], points[1:], "turn_right")
+
+    samples, (checks, result) = timed(challenge, rounds)
+    row("3 frames + turn_right liveness -> pass", samples, TARGETS["verify_burst, 3 frames"])
+    assert all(c.matched for c in checks) and result.passed, (checks, result)
+    obama = [webcam_frame(0, 0, 1), webcam_frame(1.5, 0.5, 2), webcam_frame(-1, 1, 3)]
+    obama_template = engine.analyze_image(
+        (SHARED_FACES / "people/obama/obama.jpg").read_bytes()
+    ).encoding
+    samples, verdict = timed(lambda: engine.verify_burst(obama_template, obama), rounds)
+    row("3 frames, match only -> pass", samples)
     assert verdict.passed, verdict.reason
-    samples, verdict = timed(lambda: engine.verify_burst(template, [frames[0]] * 3), rounds)
+    samples, verdict = timed(lambda: engine.verify_burst(obama_template, [obama[0]] * 3), rounds)
     row("3 identical frames -> replayed_frames", samples)
     assert verdict.reason == "replayed_frames"
 
 
 def bench_search(rounds: int) -> None:
     rng = np.random.default_rng(7)
-    print("\nDuplicate search (TemplateIndex.nearest, k=1)     p50 ms   p95 ms")
+    print("\nDuplicate search (TemplateIndex.nearest, k=1, CPU ms) p50 / p95")
     for size in (1_000, 10_000, 100_000):
         vectors = rng.normal(0, 0.09, (size, 128)).astype(np.float32)
         index = TemplateIndex(capacity=size)
@@ -132,9 +145,9 @@ def bench_search(rounds: int) -> None:
         queries = rng.normal(0, 0.09, (rounds, 128)).astype(np.float32)
         samples = []
         for number, query in enumerate(queries):
-            started = time.perf_counter()
+            started = time.process_time()
             index.nearest(query, k=1, exclude_id=number)
-            samples.append((time.perf_counter() - started) * 1000)
+            samples.append((time.process_time() - started) * 1000)
         row(f"{size:>7,} templates (built in {build_ms:,.0f} ms)", samples, SEARCH_TARGET_MS)
 
 

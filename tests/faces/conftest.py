@@ -87,7 +87,7 @@ def faces_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def engine(faces_dir) -> FaceEngine:
-    """One engine for the whole session (the dlib models load once per process anyway)."""
+    """One engine for the whole session (the models load once per process anyway)."""
     face_engine = FaceEngine()
     face_engine.warm_up()
     return face_engine
@@ -102,7 +102,7 @@ def encodings(engine) -> dict[str, np.ndarray]:
     found = {}
     for path in people_photos():
         rgb = engine.decode(path.read_bytes())
-        found[photo_id(path)] = engine.encode(rgb, engine.detect_faces(rgb)[0])
+        found[photo_id(path)] = engine.encode(rgb, engine.detect(rgb)[0])
     return found
 
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from skilltrace.faces.burst import FrameCheck, burst_reason
+from skilltrace.faces.burst import FINAL_REASONS, FrameCheck, burst_reason, decide_burst
 from skilltrace.faces.replay import replay_thumbnail, replayed_indexes
 
 JITTER = [(0.0, 0.0, 1), (1.5, 0.5, 2), (-1.0, 1.0, 3)]  # (dx, dy, noise seed) per frame
@@ -33,14 +33,16 @@ def blank_frame(shade: int = 90) -> bytes:
 def test_genuine_frames_with_slight_motion_pass(
     engine, obama_template, make_frame, faces_dir, source
 ):
-    verdict = engine.verify_burst(obama_template, burst(make_frame, faces_dir, source))
-    assert (verdict.passed, verdict.reason, verdict.matches) == (True, None, 3)
-    encoded, tracked = verdict.frames[:2], verdict.frames[2]
+    frames = burst(make_frame, faces_dir, source)
+    frames.append(make_frame(faces_dir / source, 2.5, -1.0, 4))
+    verdict = engine.verify_burst(obama_template, frames)
+    assert (verdict.passed, verdict.reason, verdict.matches) == (True, None, 4)
+    encoded, tracked = verdict.frames[:3], verdict.frames[3]
     assert all(
         f.distance is not None and f.distance <= engine.settings.match_threshold for f in encoded
     )
-    assert all(frame.thumbnail and frame.box for frame in encoded)
-    # the third frame shows the same face where it was: counted without a second encoding
+    assert all(frame.thumbnail and frame.box and frame.landmarks for frame in encoded)
+    # the fourth frame shows the same face where it was: counted without another encoding
     assert tracked.tracked and tracked.box and tracked.distance is None
 
 
@@ -78,12 +80,17 @@ def test_impostor_frames_fail(engine, obama_template, make_frame, faces_dir):
     assert all(d > engine.settings.impostor_threshold for d in verdict.distances)
 
 
-def test_one_impostor_frame_fails_the_burst(engine, obama_template, make_frame, faces_dir):
+def test_one_impostor_frame_fails_the_burst_but_is_not_final(
+    engine, obama_template, make_frame, faces_dir
+):
     genuine = burst(make_frame, faces_dir, "cases/obama-480p.jpg")
     other = make_frame(faces_dir / "people/rose_leslie/img2.jpg", 0.5, 0.5, 9)
     verdict = engine.verify_burst(obama_template, [genuine[0], genuine[1], other])
-    assert (verdict.passed, verdict.reason, verdict.matches) == (False, "impostor", 2)
+    assert (verdict.passed, verdict.reason, verdict.final) == (False, "no_match", False)
     assert [f.reason for f in verdict.frames] == [None, None, "impostor"]
+    another = make_frame(faces_dir / "people/rose_leslie/img2.jpg", -1.5, 1.0, 10)
+    verdict = engine.verify_burst(obama_template, [genuine[0], other, another])
+    assert (verdict.passed, verdict.reason, verdict.final) == (False, "impostor", True)
 
 
 @pytest.mark.parametrize("name", sorted(TWO_FACE_CROPS))
@@ -100,6 +107,7 @@ def test_a_second_face_in_one_frame_fails_the_burst(engine, obama_template, make
     two = make_frame(faces_dir / "cases/two_faces_obama_biden.jpg", 0, 0, 5, crop)
     verdict = engine.verify_burst(obama_template, [genuine[0], two, genuine[2]])
     assert (verdict.passed, verdict.reason, verdict.matches) == (False, "multiple_faces", 2)
+    assert not verdict.final  # one frame with a second face: look again
 
 
 def test_frames_without_a_face(engine, obama_template, make_frame, faces_dir):
@@ -160,7 +168,7 @@ def check(index, reason):
         ([None, None, "no_face"], None),
         ([None, None, "no_match"], None),
         ([None, None, "unsupported_image"], None),
-        ([None, None, "impostor"], "impostor"),
+        ([None, None, "impostor"], "no_match"),
         ([None, None, "multiple_faces"], "multiple_faces"),
         ([None, "replayed_frames", "replayed_frames"], "replayed_frames"),
         (["impostor", "multiple_faces", None], "multiple_faces"),
@@ -174,6 +182,48 @@ def check(index, reason):
 def test_burst_reason_precedence(reasons, expected):
     frames = tuple(check(i, r) for i, r in enumerate(reasons))
     assert burst_reason(frames, min_matches=2) == expected
+
+
+M, I, X, R, F = None, "impostor", "multiple_faces", "replayed_frames", "no_face"  # noqa: E741
+
+
+@pytest.mark.parametrize(
+    ("reasons", "liveness", "flat", "expected"),
+    [
+        # honest bursts pass; a look away or a blur in one frame does not matter
+        ([M, M, M], None, 0, (True, None, False)),
+        ([M, M, M], "passed", 0, (True, None, False)),
+        ([M, F, M], "passed", 0, (True, None, False)),
+        # a final reason needs a majority of the frames
+        ([I, I, M], None, 0, (False, "impostor", True)),
+        ([I, I, I], "passed", 0, (False, "impostor", True)),
+        ([M, I, M], None, 0, (False, "no_match", False)),  # one outlier: retry
+        ([I, M, M, M, M], "passed", 0, (False, "no_match", False)),
+        ([I, I, M, M, M], None, 0, (False, "no_match", False)),  # 2 of 5: not a majority
+        ([I, I, I, M, M], None, 0, (False, "impostor", True)),
+        ([X, X, M], None, 0, (False, "multiple_faces", True)),
+        ([M, X, F], None, 0, (False, "multiple_faces", False)),
+        ([M, R, R], None, 0, (False, "replayed_frames", True)),
+        ([M, R, M], "passed", 0, (False, "replayed_frames", False)),
+        ([R, R, R, I, I], None, 0, (False, "replayed_frames", True)),  # replay outranks
+        # the challenge: a missed or wrong turn is a retry, a flat turn in 2 frames is final
+        ([M, M, M], "no_turn", 0, (False, "challenge_not_met", False)),
+        ([M, M, M], "wrong_way", 0, (False, "challenge_not_met", False)),
+        ([M, M, M], "flat", 1, (False, "challenge_not_met", False)),
+        ([M, M, M], "flat", 2, (False, "liveness_failed", True)),
+        ([M, M, M, M, M], "flat", 2, (False, "challenge_not_met", False)),
+        ([M, M, M, M, M], "flat", 3, (False, "liveness_failed", True)),
+        ([I, I, M], "flat", 2, (False, "impostor", True)),
+        # not enough to decide: the most useful hint, never final
+        ([M, F, F], "passed", 0, (False, "no_face", False)),
+        ([M, "frame_too_large", "frame_too_large"], None, 0, (False, "frame_too_large", False)),
+        ([M, "no_match", "no_match"], "passed", 0, (False, "not_enough_matches", False)),
+    ],
+)
+def test_fair_burst_decision(reasons, liveness, flat, expected):
+    decision = decide_burst(reasons, 2, liveness, flat)
+    assert (decision.passed, decision.reason, decision.final) == expected
+    assert decision.final == (decision.reason in FINAL_REASONS and decision.final)
 
 
 def test_replayed_indexes_skip_undecodable_frames():
@@ -194,7 +244,7 @@ def test_a_different_face_after_two_matches_is_still_encoded(
     verdict = engine.verify_burst(obama_template, [*genuine, stranger])
     third = verdict.frames[2]
     assert not third.tracked  # same seat, but not the same face: it is encoded
-    assert (verdict.passed, verdict.reason) == (False, "impostor")
+    assert (verdict.passed, verdict.reason, verdict.final) == (False, "no_match", False)
     assert third.distance is not None and third.distance > engine.settings.impostor_threshold
 
 

@@ -34,10 +34,10 @@ def test_engine_messages_are_the_engines_english_texts(app):
 @pytest.mark.parametrize(
     ("config", "match", "impostor", "duplicate"),
     [
-        ({}, 0.50, 0.60, 0.50),
-        ({"FACE_MATCH_THRESHOLD": 0.0, "FACE_DUPLICATE_THRESHOLD": 0.0}, 0.50, 0.60, 0.50),
-        ({"FACE_MATCH_THRESHOLD": 0.45, "FACE_DUPLICATE_THRESHOLD": 0.4}, 0.45, 0.60, 0.40),
-        ({"FACE_MATCH_THRESHOLD": 0.65}, 0.65, 0.65, 0.50),
+        ({}, 1.04, 1.15, 0.85),
+        ({"FACE_MATCH_THRESHOLD": 0.0, "FACE_DUPLICATE_THRESHOLD": 0.0}, 1.04, 1.15, 0.85),
+        ({"FACE_MATCH_THRESHOLD": 1.0, "FACE_DUPLICATE_THRESHOLD": 0.9}, 1.0, 1.15, 0.90),
+        ({"FACE_MATCH_THRESHOLD": 1.2}, 1.2, 1.2, 0.85),
     ],
 )
 def test_settings_override_the_calibrated_thresholds(config, match, impostor, duplicate):
@@ -63,14 +63,14 @@ def test_the_app_starts_without_loading_face_models(tmp_path):
         with app.app_context():
             from skilltrace.faces.services import face_engine
             face_engine()
-        import skilltrace.faces.engine as engine
-        print("dlib" in sys.modules, engine._models is None)
+        import skilltrace.faces.sface as sface
+        print("dlib" in sys.modules, "onnxruntime" in sys.modules, sface._models is None)
         """
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
     )
-    assert done.stdout.split() == ["False", "True"]
+    assert done.stdout.split() == ["False", "False", "True"]
 
 
 def other_process() -> EnrollmentService:

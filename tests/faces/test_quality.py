@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from skilltrace.faces.liveness import parallax, yaw_proxy
 from skilltrace.faces.quality import (
-    MIRRORED_PAIRS,
-    NOSE_TIP,
     brightness,
+    clipped,
     face_crop,
     outside_fraction,
     sharpness,
-    yaw_asymmetry,
+    upper_level,
+    yaw,
 )
 
 
@@ -40,22 +41,58 @@ def test_sharpness_and_brightness():
     flat = np.full((200, 200), 120, dtype=np.uint8)
     checker = (np.indices((200, 200)).sum(axis=0) % 2 * 255).astype(np.uint8)
     assert sharpness(flat) == 0.0 and brightness(flat) == 120.0
-    assert sharpness(checker[:64, :64]) > 1000  # upscaled small crops keep their detail
+    assert sharpness(checker[:64, :64]) > 100  # fine detail at the measuring size
+    smooth = np.tile(np.linspace(0, 255, 200, dtype=np.float32), (200, 1)).astype(np.uint8)
+    assert sharpness(smooth) < 1  # contrast without detail is not sharp
     assert sharpness(np.zeros((0, 0), np.uint8)) == 0.0 and brightness(np.zeros(0)) == 0.0
 
 
-def symmetric_landmarks(turn: float = 0.0) -> np.ndarray:
-    """68 points with every mirrored pair symmetric about the nose, nose shifted by ``turn``."""
-    points = np.zeros((68, 2))
-    for offset, (right, left) in enumerate(MIRRORED_PAIRS):
-        points[right] = (-50 - offset, offset * 10)
-        points[left] = (50 + offset, offset * 10)
-    points[NOSE_TIP] = (turn, 30)
-    return points
+def test_sharpness_does_not_depend_on_contrast():
+    rng = np.random.default_rng(1)
+    texture = rng.normal(128, 30, (128, 128)).clip(0, 255)
+    dim = (texture * 0.4).astype(np.uint8)
+    assert sharpness(dim) == pytest.approx(sharpness(texture.astype(np.uint8)), rel=0.1)
 
 
-def test_yaw_is_zero_for_a_frontal_face_and_grows_with_the_turn():
-    assert yaw_asymmetry(symmetric_landmarks()) == pytest.approx(0.0)
-    slight, strong = yaw_asymmetry(symmetric_landmarks(10)), yaw_asymmetry(symmetric_landmarks(30))
-    assert 0 < slight < strong < 1
-    assert yaw_asymmetry(symmetric_landmarks(-30)) == pytest.approx(strong)
+def test_clipping_counts_crushed_and_burnt_out_pixels_of_the_inner_face():
+    face = np.full((100, 100), 128, dtype=np.uint8)
+    assert clipped(face) == (0.0, 0.0) and upper_level(face) == 128
+    face[20:90, 16:84] = 250  # the whole inner face burnt out
+    assert clipped(face)[1] == 1.0
+    face[20:90, 16:84] = 5
+    assert clipped(face)[0] == 1.0 and upper_level(face) == 5
+    bright_skin = np.full((100, 100), 215, dtype=np.uint8)  # fair skin in good light
+    assert clipped(bright_skin) == (0.0, 0.0)
+
+
+# Five landmarks: right eye, left eye, nose, mouth right, mouth left (image pixels).
+FRONTAL = np.array([[40.0, 50], [80, 50], [60, 70], [45, 90], [75, 90]])
+
+
+def test_yaw_is_zero_for_a_frontal_face_and_signed_by_the_turn():
+    assert yaw_proxy(FRONTAL) == pytest.approx(0.0)
+    left = FRONTAL.copy()
+    left[2, 0] += 10  # the nose towards the image's right: the learner turned to their left
+    assert yaw_proxy(left) == pytest.approx(0.25) and yaw(left) == pytest.approx(0.25)
+    right = FRONTAL.copy()
+    right[2, 0] -= 10
+    assert yaw_proxy(right) == pytest.approx(-0.25)
+
+
+def test_yaw_ignores_in_plane_rotation_and_scale():
+    angle = np.radians(25)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    turned = FRONTAL.copy()
+    turned[2, 0] += 8
+    moved = (turned @ rotation.T) * 2.5 + 100
+    assert yaw_proxy(moved) == pytest.approx(yaw_proxy(turned))
+
+
+def test_parallax_is_zero_for_a_plane_and_grows_when_the_nose_leaves_it():
+    plane = np.array([[1.0, 0.1, 5], [0.05, 0.9, 3], [0.0004, 0.0002, 1]])
+    points = np.hstack([FRONTAL, np.ones((5, 1))]) @ plane.T
+    warped = points[:, :2] / points[:, 2:]
+    assert parallax(FRONTAL, warped) == pytest.approx(0.0, abs=1e-6)
+    real = warped.copy()
+    real[2, 0] += 8
+    assert parallax(FRONTAL, real) > 0.15

@@ -9,7 +9,7 @@ from skilltrace.api.openapi import responses
 from skilltrace.faces.messages import ENROLLMENT_REFUSALS, HELD_MESSAGES
 from skilltrace.faces.models import EnrollmentStatus, FaceEnrollment
 from skilltrace.faces.services import EnrollmentState, enrollment_service
-from skilltrace.faces.uploads import uploaded_image
+from skilltrace.faces.uploads import uploaded_images
 from skilltrace.identity.models import Role
 
 bp = api_blueprint("faces_api", __name__)
@@ -18,10 +18,14 @@ ENROLLMENT_FORM = {
     "required": ["image"],
     "properties": {
         "image": {
-            "type": "string",
-            "format": "binary",
-            "description": "A JPEG, PNG or WebP photo of the learner alone, facing the camera "
-            "(at most 5 MB and 4096 pixels a side).",
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 3,
+            "items": {"type": "string", "format": "binary"},
+            "description": "1 to 3 JPEG, PNG or WebP photos of the learner alone, facing the "
+            "camera (repeat the field; each at most 5 MB and 4096 pixels a side). With several "
+            "photos (e.g. camera captures a second apart) every one must show the same person; "
+            "checks compare with the nearest.",
         },
         "source": {
             "type": "string",
@@ -42,6 +46,8 @@ def enrollment_json(enrollment: FaceEnrollment | None) -> dict | None:
         "created_at": enrollment.created_at.isoformat(),
         "decided_at": enrollment.decided_at.isoformat() if enrollment.decided_at else None,
         "quality": enrollment.quality,
+        "photos": len(enrollment.photo_paths),
+        "model": enrollment.model,
     }
 
 
@@ -68,12 +74,12 @@ def state_json(state: EnrollmentState) -> dict:
     multipart=ENROLLMENT_FORM,
 )
 def enroll():
-    """Enroll my face from a photo (multipart field image).
+    """Enroll my face from 1 to 3 photos (multipart field image, repeated).
 
     The server finds exactly one face, checks its quality and compares it with every enrolled
     account. The photo and template are stored encrypted.
     """
-    image = uploaded_image("image")
+    image = uploaded_images("image")
     source = "camera" if request.form.get("source") == "camera" else "upload"
     enrollment = enrollment_service().enroll(g.api_user, image, source=source)
     body = {"status": enrollment.status, "enrollment": enrollment_json(enrollment)}

@@ -1,4 +1,4 @@
-"""``flask faces …``: compare photos, enroll a learner, purge old check snapshots."""
+"""``flask faces …``: compare photos, enroll a learner, re-encode templates, purge snapshots."""
 
 from __future__ import annotations
 
@@ -91,6 +91,16 @@ def _text(message) -> str:
     """A (lazy) gettext message in the default UI language, outside any request."""
     with current_app.test_request_context():
         return str(message)
+
+
+@faces_cli.command("reencode")
+def reencode():
+    """Recompute templates made by another face model from the stored reference photos."""
+    from skilltrace.faces.reencode import reencode_templates
+
+    done, skipped = reencode_templates(enrollment_service())
+    model = face_engine().model_id
+    click.echo(f"re-encoded {done} enrollment(s) with {model}; {skipped} without a face")
 
 
 @faces_cli.command("purge")

@@ -11,6 +11,7 @@ MESSAGES: dict[str, str] = {
     "image_too_large": (
         "This picture is too large. Send a photo of at most 5 MB and 4096 pixels a side."
     ),
+    "frame_too_large": "This camera picture is too large. Send frames of at most 1920x1080.",
     # Face analysis (FaceEngine.analyze).
     "no_face": "No face found. Face the camera in good light and try again.",
     "multiple_faces": "More than one face is visible. Make sure you are alone in the picture.",
@@ -29,6 +30,16 @@ MESSAGES: dict[str, str] = {
     "replayed_frames": (
         "The camera pictures are identical copies. Use a live camera and try again."
     ),
+    "liveness_failed": "The pictures show a photo, not a live person in front of the camera.",
+    "challenge_not_met": (
+        "We did not see your head turn as asked. Look at the screen, then turn your head "
+        "slowly to the side shown and try again."
+    ),
+    "enrollment_photos_differ": (
+        "The enrollment photos do not show the same person. Take all photos of yourself."
+    ),
+    "too_many_photos": "Send at most 3 enrollment photos.",
+    "no_template": "No face is enrolled for this learner.",
 }
 
 

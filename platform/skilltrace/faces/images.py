@@ -36,6 +36,28 @@ class ImageLimits:
 
 
 DEFAULT_LIMITS = ImageLimits()
+# Check frames are camera frames: nothing larger than full HD (either orientation).
+MAX_FRAME_SIDES = (1920, 1080)
+
+
+def check_frame_size(data: bytes) -> None:
+    """Refuse a check frame above 1920x1080 from its header alone (``frame_too_large``).
+
+    Only the header is parsed (Pillow opens lazily); unreadable bytes are left to
+    ``decode_image``, which refuses them with its own code.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview) or len(data) == 0:
+        return
+    size = _png_declared_size(data)
+    if size is None:
+        try:
+            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
+                size = image.size
+        except Exception:  # not a picture: decode_image gives the code
+            return
+    longer, shorter = max(size), min(size)
+    if longer > MAX_FRAME_SIDES[0] or shorter > MAX_FRAME_SIDES[1]:
+        raise FaceError("frame_too_large")
 
 
 def decode_image(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> np.ndarray:

@@ -17,6 +17,7 @@ ENGINE_MESSAGES = {
     "image_too_large": _l(
         "This picture is too large. Send a photo of at most 5 MB and 4096 pixels a side."
     ),
+    "frame_too_large": _l("This camera picture is too large. Send frames of at most 1920x1080."),
     "no_face": _l("No face found. Face the camera in good light and try again."),
     "multiple_faces": _l("More than one face is visible. Make sure you are alone in the picture."),
     "face_too_small": _l("Your face is too small in the picture. Move closer to the camera."),
@@ -35,6 +36,16 @@ ENGINE_MESSAGES = {
     "replayed_frames": _l(
         "The camera pictures are identical copies. Use a live camera and try again."
     ),
+    "liveness_failed": _l("The pictures show a photo, not a live person in front of the camera."),
+    "challenge_not_met": _l(
+        "We did not see your head turn as asked. Look at the screen, then turn your head "
+        "slowly to the side shown and try again."
+    ),
+    "enrollment_photos_differ": _l(
+        "The enrollment photos do not show the same person. Take all photos of yourself."
+    ),
+    "too_many_photos": _l("Send at most 3 enrollment photos."),
+    "no_template": _l("No face is enrolled for this learner."),
 }
 
 # The refusals an enrollment photo can get (API 422 codes).
@@ -48,6 +59,8 @@ ENROLLMENT_REFUSALS = (
     "not_frontal",
     "unsupported_image",
     "image_too_large",
+    "enrollment_photos_differ",
+    "too_many_photos",
 )
 
 STATUS_LABELS = {

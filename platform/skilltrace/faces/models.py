@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from skilltrace.extensions import db
@@ -50,7 +50,14 @@ class FaceEnrollment(db.Model):
     status: Mapped[str] = mapped_column(String(32), index=True)
     source: Mapped[str] = mapped_column(String(16))  # upload, camera, cli, demo
     template_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # The face model that computed the template (``engine.MODEL_ID``); ``flask faces
+    # reencode`` recomputes templates of another model from the stored photos.
+    model: Mapped[str] = mapped_column(
+        String(80), default="dlib-resnet-128@1", server_default="dlib-resnet-128@1"
+    )
     photo_path: Mapped[str] = mapped_column(String(200))
+    # Further photos of a multi-photo enrollment (paths, newline-separated; encrypted files).
+    extra_photo_paths: Mapped[str | None] = mapped_column(Text)
     face_px: Mapped[float] = mapped_column(Float)
     yaw: Mapped[float] = mapped_column(Float)
     brightness: Mapped[float] = mapped_column(Float)
@@ -63,6 +70,12 @@ class FaceEnrollment(db.Model):
 
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def photo_paths(self) -> list[str]:
+        """Every photo of this enrollment, the primary one first."""
+        extra = [p for p in (self.extra_photo_paths or "").split("\n") if p]
+        return [self.photo_path, *extra]
 
     @property
     def quality(self) -> dict[str, float]:
@@ -145,3 +158,20 @@ class FaceAccessLog(db.Model):
 
     reader: Mapped[User] = relationship(foreign_keys=[reader_id])
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
+
+
+class FaceFramePrint(db.Model):
+    """The content print of one accepted check frame (replay memory across checks).
+
+    The perceptual hash is stored plain (it cannot be turned back into a face); the 24x24
+    grey face used to confirm a match is encrypted like every face picture.
+    """
+
+    __tablename__ = "face_frame_prints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    check_id: Mapped[int | None] = mapped_column(index=True)  # study's face_checks.id
+    phash: Mapped[int] = mapped_column(BigInteger)
+    pixels_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

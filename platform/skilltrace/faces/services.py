@@ -99,42 +99,66 @@ class EnrollmentService:
         self.state = state
 
     # -- enrollment ---------------------------------------------------------------------
-    def enroll(self, learner: User, image: bytes, source: str = "upload") -> FaceEnrollment:
-        """Check and store an enrollment photo: active, or held for a regulator with a case.
+    def enroll(
+        self, learner: User, image: bytes | list[bytes], source: str = "upload"
+    ) -> FaceEnrollment:
+        """Check and store 1-3 enrollment photos: active, or held for a regulator with a case.
 
-        Refusals raise DomainError (the engine's codes, ``consent_required``, ...) and write
-        nothing. Held: after study time (``pending_review``) or when the face is near-identical
-        to another account's (``duplicate_identity_review``).
+        Every photo must pass the quality gates and all must show the same person
+        (``enrollment_photos_differ``); the template keeps one encoding per photo and a check
+        is compared with the nearest. Refusals raise DomainError (the engine's codes,
+        ``consent_required``, ...) and write nothing. Held: after study time
+        (``pending_review``) or when the face is near-identical to another account's
+        (``duplicate_identity_review``).
         """
+        from skilltrace.faces.vectors import MAX_TEMPLATE_VECTORS
+
+        images = [image] if isinstance(image, bytes | bytearray) else list(image)
         if learner.role != Role.LEARNER:
             raise DomainError("forbidden", _l("Only learners enroll a face."), status=403)
+        if not 1 <= len(images) <= MAX_TEMPLATE_VECTORS:
+            raise face_error("too_many_photos")
         self._check_consent(learner)
         self._check_no_open_case(learner.id)
-        rgb, analysis = self._analyze(image)
+        analysed = [self._analyze(data) for data in images]
+        self._check_same_person([analysis for _rgb, analysis in analysed])
         self.template_index()  # catch up before taking the lock, which then only waits briefly
-        photo_path = self.store.put(PHOTO_FOLDER, reference_jpeg(rgb), PHOTO_LABEL)
+        paths = [
+            self.store.put(PHOTO_FOLDER, reference_jpeg(rgb), PHOTO_LABEL) for rgb, _a in analysed
+        ]
         committed = False
         try:
             with self.locked():
                 self._check_no_open_case(learner.id)
-                enrollment = self._record(learner, analysis, photo_path, source)
+                enrollment = self._record(learner, [a for _r, a in analysed], paths, source)
                 committed = True
                 if enrollment.status == EnrollmentStatus.ACTIVE:
-                    self.directory.changed(self.state, learner.id, analysis.encoding)
+                    self.directory.changed(self.state, learner.id, analysed[0][1].encoding)
         except BaseException:
             if committed:  # the counter could not be bumped: at least rebuild here
                 self.directory.forget()
             else:
                 self.session.rollback()
-                self.store.delete(photo_path)
+                for path in paths:
+                    self.store.delete(path)
             raise
         return enrollment
 
-    def _record(self, learner, analysis: FaceAnalysis, photo_path: str, source: str):
+    def _check_same_person(self, analyses: list) -> None:
+        for index, first in enumerate(analyses):
+            for second in analyses[index + 1 :]:
+                if not self.engine.matches(first.encoding, second.encoding):
+                    raise face_error("enrollment_photos_differ")
+
+    def _record(self, learner, analyses: list, paths: list[str], source: str):
         """Write the enrollment (and its case when held) and commit."""
+        import numpy as np
+
         from skilltrace.faces.vectors import pack_encoding
 
-        encoding = analysis.encoding
+        analysis = analyses[0]
+        encoding = np.stack([a.encoding for a in analyses])
+        photo_path = paths[0]
         study_time = self.has_study_time(learner.id)
         duplicate = self.nearest_other(encoding, learner.id)
         current = self.session.get(FaceTemplate, learner.id)
@@ -150,7 +174,9 @@ class EnrollmentService:
             status=status,
             source=source if source in SOURCES else "upload",
             template_encrypted=self.cipher.encrypt(pack_encoding(encoding), TEMPLATE_CONTEXT),
+            model=self.engine.model_id,
             photo_path=photo_path,
+            extra_photo_paths="\n".join(paths[1:]) or None,
             face_px=q["face_px"],
             yaw=q["yaw"],
             brightness=q["brightness"],
@@ -257,13 +283,19 @@ class EnrollmentService:
     def nearest_other(self, encoding, learner_id: int) -> tuple[int, int, float] | None:
         """(learner id, enrollment id, distance) of the closest other account's template
         within the duplicate threshold, or None."""
+        from skilltrace.faces.vectors import as_template
+
         index = self.template_index()
-        found = index.within(
-            encoding, self.engine.settings.duplicate_threshold, exclude_id=learner_id
-        )
+        found = [
+            hit
+            for vector in as_template(encoding)
+            for hit in index.within(
+                vector, self.engine.settings.duplicate_threshold, exclude_id=learner_id
+            )
+        ]
         if not found:
             return None
-        other, gap = found[0]
+        other, gap = min(found, key=lambda hit: hit[1])
         template = self.session.get(FaceTemplate, other)
         return other, template.enrollment_id if template else None, round(gap, 4)
 
@@ -272,30 +304,39 @@ class EnrollmentService:
         return self.directory.index(self.state, self._load_templates, self._load_some)
 
     def _active_blobs(self):
-        return select(FaceTemplate.learner_id, FaceEnrollment.template_encrypted).join(
-            FaceEnrollment, FaceEnrollment.id == FaceTemplate.enrollment_id
+        """Active templates of the engine's model (others wait for ``flask faces reencode``)."""
+        return (
+            select(FaceTemplate.learner_id, FaceEnrollment.template_encrypted)
+            .join(FaceEnrollment, FaceEnrollment.id == FaceTemplate.enrollment_id)
+            .where(FaceEnrollment.model == self.engine.model_id)
         )
 
     def _load_templates(self):
+        from skilltrace.faces.vectors import primary
+
         for learner_id, blob in self.session.execute(self._active_blobs()):
-            yield learner_id, self.decrypt_template(blob)
+            yield learner_id, primary(self.decrypt_template(blob))
 
     def _load_some(self, learner_ids: set[int]) -> dict:
+        from skilltrace.faces.vectors import primary
+
         query = self._active_blobs().where(FaceTemplate.learner_id.in_(learner_ids))
-        found = {lid: self.decrypt_template(blob) for lid, blob in self.session.execute(query)}
+        found = {
+            lid: primary(self.decrypt_template(blob)) for lid, blob in self.session.execute(query)
+        }
         return {lid: found.get(lid) for lid in learner_ids}
 
     def decrypt_template(self, blob: bytes) -> np.ndarray:
-        """The 128-d template stored encrypted in ``blob``."""
+        """The template (one 128-d encoding, or k x 128) stored encrypted in ``blob``."""
         from skilltrace.faces.vectors import unpack_encoding
 
         return unpack_encoding(self.cipher.decrypt(blob, TEMPLATE_CONTEXT))
 
     def active_template(self, learner_id: int) -> np.ndarray | None:
-        """The learner's active 128-d template (float32), or None when not enrolled."""
+        """The learner's active template (float32) of the engine's model, or None."""
         blob = self.session.scalar(
-            select(FaceEnrollment.template_encrypted)
-            .join(FaceTemplate, FaceTemplate.enrollment_id == FaceEnrollment.id)
+            self._active_blobs()
+            .with_only_columns(FaceEnrollment.template_encrypted)
             .where(FaceTemplate.learner_id == learner_id)
         )
         return None if blob is None else self.decrypt_template(blob)

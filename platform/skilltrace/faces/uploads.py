@@ -30,6 +30,30 @@ def uploaded_image(field: str = "image") -> bytes:
     return data
 
 
+def uploaded_images(field: str = "image", most: int = 3) -> list[bytes]:
+    """The bytes of every file in ``field`` (1 to ``most``, ``too_many_photos`` beyond),
+    each bounded like ``uploaded_image``."""
+    limit = face_engine().settings.image_limits.max_bytes
+    request.max_content_length = most * limit + MULTIPART_SLACK
+    try:
+        uploads = [u for u in request.files.getlist(field) if u is not None]
+    except RequestEntityTooLarge:
+        raise face_error("image_too_large") from None
+    uploads = [u for u in uploads if u.filename] or uploads[:1]
+    if len(uploads) > most:
+        raise face_error("too_many_photos")
+    images = []
+    for upload in uploads:
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise face_error("image_too_large")
+        if data or upload.filename:  # an empty file is refused by the engine as unreadable
+            images.append(data)
+    if not images:
+        raise DomainError("field_required", _l("Choose a photo first."), field=field)
+    return images
+
+
 def picture_response(data: bytes) -> Response:
     """A decrypted face picture: never cached, never sniffed as another type."""
     response = Response(data, mimetype="image/jpeg")

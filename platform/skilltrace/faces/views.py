@@ -21,7 +21,7 @@ from skilltrace.faces.review import review_service
 from skilltrace.faces.runtime import engine_settings
 from skilltrace.faces.services import enrollment_service, read_snapshot
 from skilltrace.faces.snapshots import snapshot_service
-from skilltrace.faces.uploads import picture_response, uploaded_image
+from skilltrace.faces.uploads import picture_response, uploaded_images
 from skilltrace.identity.models import Role, User
 from skilltrace.web import role_required
 
@@ -35,8 +35,8 @@ def enroll():
     status = 200
     if form.validate_on_submit():
         try:
-            image = uploaded_image("image")
-            enrollment = enrollment_service().enroll(current_user, image, source="upload")
+            images = uploaded_images("image")
+            enrollment = enrollment_service().enroll(current_user, images, source="upload")
         except DomainError as err:
             db.session.rollback()
             form.image.errors = [str(err.message)]
