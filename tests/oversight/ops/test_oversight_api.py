@@ -50,11 +50,16 @@ def test_same_seed_same_sample_over_the_api(app, world, login):
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"target_kind": "class", "target_id": 0, "ratio": 0.1}, 404, "target_not_found"),
+        ({"target_kind": "class", "target_id": 0, "ratio": 0.1}, 422, "field_range"),
         ({"target_kind": "school", "target_id": 1, "ratio": 0.1}, 404, "target_not_found"),
         ({"target_kind": "class", "target_id": "x", "ratio": 0.1}, 422, "field_type"),
         ({"target_kind": "class", "ratio": 0.1}, 422, "field_required"),
-        ({"target_kind": "class", "target_id": -1, "ratio": 2}, 404, "target_not_found"),
+        ({"target_kind": "class", "target_id": -1, "ratio": 2}, 422, "field_range"),
+        (
+            {"target_kind": "class", "target_id": 2_000_000_000, "ratio": 0.5},
+            404,
+            "target_not_found",
+        ),
         ({"target_kind": "class", "target_id": None, "ratio": 0.5, "seed": "x" * 65}, 422, None),
     ],
 )
