@@ -186,6 +186,13 @@ class AccommodationService:
             self.session.rollback()
             raise accommodation_error("accommodation_decided")
         self._audit("accommodation", row.id, regulator.id, "requested", target, note, now)
+        from skilltrace.notices.services import notify
+
+        notify(
+            row.learner_id,
+            "accommodation_decided",
+            {"decision": "approved" if grant else "rejected", "note": note or ""},
+        )
         self.trace.append(
             row.learner_id,
             f"accommodation_{target}",

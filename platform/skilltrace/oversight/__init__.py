@@ -25,6 +25,14 @@ def init_app(app: Flask) -> None:
     from skilltrace.oversight.warnings import run_warnings
     from skilltrace.web import add_nav
 
+    from skilltrace.oversight.sanctions import may_claim
+    from skilltrace.oversight.spotchecks import unaware_share
+
+    # what subsidy reads without importing oversight: claim gates and the survey evidence
+    checks = app.extensions.setdefault("skilltrace.claim_checks", [])
+    if may_claim not in checks:
+        checks.append(may_claim)
+    app.extensions["skilltrace.unaware_share"] = unaware_share
     app.register_blueprint(views.bp)
     app.register_blueprint(views.public)
     app.register_blueprint(api.bp)

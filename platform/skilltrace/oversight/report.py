@@ -155,11 +155,13 @@ def monthly_report(year: int, region: str, until: str | None = None) -> Report:
         stmt = stmt.where(MonthlyAggregate.city_code.in_(list(SHAANXI_CITIES)))
     monthly = {metric: [0.0] * len(months) for metric in METRICS}
     index = {m: i for i, m in enumerate(months)}
+    latest: dict[str, int] = {}  # a rate's total is its latest month with a figure
     for month, metric, value in db.session.execute(stmt):
         if metric in monthly:
             monthly[metric][index[month]] = float(value)
+            latest[metric] = max(latest.get(metric, 0), index[month])
     totals = {
-        metric: (values[-1] if metric in RATE_METRICS and values else sum(values))
+        metric: (values[latest.get(metric, 0)] if metric in RATE_METRICS else sum(values))
         for metric, values in monthly.items()
     }
     computed_at = db.session.scalar(

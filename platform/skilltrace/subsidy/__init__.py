@@ -20,10 +20,11 @@ def init_app(app: Flask) -> None:
     from skilltrace import demo, web
     from skilltrace.identity.models import Role
     from skilltrace.identity.views import HOME_PANELS
-    from skilltrace.subsidy import api, api_evidence, models, views  # noqa: F401
+    from skilltrace.subsidy import api, api_evidence, models, report_sources, views  # noqa: F401
     from skilltrace.subsidy.demo import seed_standards
 
     app.register_blueprint(api.bp)
+    app.extensions.setdefault("skilltrace.report_sources", {}).update(report_sources.SOURCES)
     app.register_blueprint(views.bp)
     web.add_nav((Role.LEARNER,), "subsidy.mine", _l("My subsidies and certificates"))
     web.add_nav((Role.PROVIDER_STAFF, Role.REGULATOR), "subsidy.claims", _l("Subsidy claims"))
