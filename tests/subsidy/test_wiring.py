@@ -7,12 +7,12 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from tests.subsidy.test_claims import completed_learner
 
 from skilltrace.extensions import db
 from skilltrace.oversight.models import MonthlyAggregate, SpotCheck
 from skilltrace.oversight.report import aggregate_month, monthly_report, this_month
 from skilltrace.oversight.sanctions import may_claim
-from tests.subsidy.test_claims import completed_learner
 
 
 def _token(client, path) -> str:
@@ -142,5 +142,5 @@ def test_the_monthly_report_shows_claims_and_certificates(make_world, shared_fac
     report = monthly_report(int(month[:4]), "6101")
     assert report.totals["claims"] == 1 and report.totals["certificates"] == certificates
     assert certificates == 1 and report.totals["key_group_employment_rate"] == 1.0
-    page = world.reg_client.get(f"/oversight/report")
+    page = world.reg_client.get("/oversight/report")
     assert page.status_code == 200

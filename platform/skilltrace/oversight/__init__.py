@@ -22,11 +22,10 @@ def init_app(app: Flask) -> None:
         xapi_api,
     )
     from skilltrace.oversight.report import run_report_job
-    from skilltrace.oversight.warnings import run_warnings
-    from skilltrace.web import add_nav
-
     from skilltrace.oversight.sanctions import may_claim
     from skilltrace.oversight.spotchecks import unaware_share
+    from skilltrace.oversight.warnings import run_warnings
+    from skilltrace.web import add_nav
 
     # what subsidy reads without importing oversight: claim gates and the survey evidence
     checks = app.extensions.setdefault("skilltrace.claim_checks", [])
