@@ -144,3 +144,29 @@ def test_the_monthly_report_shows_claims_and_certificates(make_world, shared_fac
     assert certificates == 1 and report.totals["key_group_employment_rate"] == 1.0
     page = world.reg_client.get("/oversight/report")
     assert page.status_code == 200
+
+
+def test_the_claim_decision_reaches_the_providers_staff(make_world, shared_faces):
+    from skilltrace.notices.models import Notice
+
+    world = make_world(learners=1)
+    learner = world.learners[0]
+    completed_learner(world, learner, shared_faces)
+    world.standard(150_000)
+    world.close()
+    cid = world.claim()["id"]
+    world.as_staff("POST", f"/api/v1/subsidy/claims/{cid}/submit")
+    assert db.session.query(Notice).filter_by(kind="claim_decided").count() == 0
+    r = world.as_regulator(
+        "POST",
+        f"/api/v1/subsidy/claims/{cid}/review",
+        json={
+            "decisions": [{"learner_id": learner.id, "decision": "reject", "comment": "材料不全"}]
+        },
+    )
+    assert r.status_code == 200, r.get_json()
+    (notice,) = db.session.query(Notice).filter_by(kind="claim_decided").all()
+    assert notice.user_id == world.staff.id
+    assert notice.link == f"/subsidy/claims/{cid}"
+    assert notice.params["decision"] == "rejected" and notice.params["claim"] == str(cid)
+    assert db.session.query(Notice).filter_by(user_id=learner.id).count() == 0
