@@ -3,8 +3,11 @@ subsidy standards and claims (补贴申领) decided by the notice's rules (:mod:
 
 Hooks for other domains:
 
-- :func:`skilltrace.subsidy.services.claim_refusal_for_provider` — the one check a claim makes
-  about its provider (suspended/blacklisted providers cannot claim); oversight may extend it.
+- :func:`skilltrace.subsidy.claims.claim_refusal_for_provider` — the one check a claim makes
+  about its provider (suspended/blacklisted providers cannot claim), asking every
+  ``app.extensions["skilltrace.claim_checks"]`` callable too (oversight's ``may_claim``).
+- ``app.extensions["skilltrace.unaware_share"]`` — the survey evidence for 以工代训 (oversight).
+- :mod:`skilltrace.subsidy.report_sources` — figures registered for the monthly report.
 - :func:`skilltrace.subsidy.ledger.class_ledger` — study's attested ledger for a class as frozen
   dataclasses (read-only, from study's models).
 """
