@@ -152,7 +152,8 @@ def monthly_report(year: int, region: str, until: str | None = None) -> Report:
     if region != SHAANXI:
         stmt = stmt.where(MonthlyAggregate.city_code == region)
     else:
-        stmt = stmt.where(MonthlyAggregate.city_code.in_(list(SHAANXI_CITIES)))
+        # the province's own rows: figures with no city (a province-wide voucher not yet used)
+        stmt = stmt.where(MonthlyAggregate.city_code.in_([*SHAANXI_CITIES, SHAANXI]))
     monthly = {metric: [0.0] * len(months) for metric in METRICS}
     index = {m: i for i, m in enumerate(months)}
     latest: dict[str, int] = {}  # a rate's total is its latest month with a figure
