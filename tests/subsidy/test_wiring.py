@@ -142,6 +142,9 @@ def test_the_monthly_report_shows_claims_and_certificates(make_world, shared_fac
     report = monthly_report(int(month[:4]), "6101")
     assert report.totals["claims"] == 1 and report.totals["certificates"] == certificates
     assert certificates == 1 and report.totals["key_group_employment_rate"] == 1.0
+    province = monthly_report(int(month[:4]), "61")
+    assert province.totals["key_group_employment_rate"] == 1.0  # not the sum of city rates
+    assert province.totals["claims"] == 1
     page = world.reg_client.get("/oversight/report")
     assert page.status_code == 200
 

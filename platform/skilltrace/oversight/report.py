@@ -153,7 +153,12 @@ def monthly_report(year: int, region: str, until: str | None = None) -> Report:
         stmt = stmt.where(MonthlyAggregate.city_code == region)
     else:
         # the province's own rows: figures with no city (a province-wide voucher not yet used)
-        stmt = stmt.where(MonthlyAggregate.city_code.in_([*SHAANXI_CITIES, SHAANXI]))
+        stmt = stmt.where(
+            MonthlyAggregate.city_code.in_([*SHAANXI_CITIES, SHAANXI]),
+            # rates do not add up over cities: the province's rate is its own row
+            (MonthlyAggregate.city_code == SHAANXI)
+            | MonthlyAggregate.metric.not_in(list(RATE_METRICS)),
+        )
     monthly = {metric: [0.0] * len(months) for metric in METRICS}
     index = {m: i for i, m in enumerate(months)}
     latest: dict[str, int] = {}  # a rate's total is its latest month with a figure

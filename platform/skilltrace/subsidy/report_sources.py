@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from skilltrace.courses.models import TrainingClass
 from skilltrace.extensions import db
 from skilltrace.identity.models import Provider
+from skilltrace.regions import SHAANXI
 from skilltrace.subsidy.models import (
     ClaimTransition,
     EmploymentRecord,
@@ -76,7 +77,8 @@ def certificates(start: datetime, end: datetime) -> dict[str, float]:
 
 
 def key_group_employment_rate(start: datetime, end: datetime) -> dict[str, float]:
-    """Share of key-group trainees certified in the month who have an employment record."""
+    """Share of key-group trainees certified in the month who have an employment record, per
+    city and for the whole province (under the province code)."""
     first, last = start.astimezone(SHANGHAI).date(), end.astimezone(SHANGHAI).date()
     confirmed = select(KeyGroupRecord.learner_id).where(KeyGroupRecord.status == "confirmed")
     hired = (
@@ -100,7 +102,13 @@ def key_group_employment_rate(start: datetime, end: datetime) -> dict[str, float
         )
         .group_by(Provider.city_code)
     )
-    return {city: employed / count for city, count, employed in rows if count}
+    rates, done, hired = {}, 0, 0
+    for city, count, employed in rows:
+        rates[city] = employed / count
+        done, hired = done + count, hired + employed
+    if done:
+        rates[SHAANXI] = hired / done  # the province's own rate (rates do not add up)
+    return rates
 
 
 SOURCES = {
