@@ -173,3 +173,21 @@ def test_the_claim_decision_reaches_the_providers_staff(make_world, shared_faces
     assert notice.link == f"/subsidy/claims/{cid}"
     assert notice.params["decision"] == "rejected" and notice.params["claim"] == str(cid)
     assert db.session.query(Notice).filter_by(user_id=learner.id).count() == 0
+
+
+def test_a_claim_submitted_before_a_sanction_can_only_be_rejected(make_world, shared_faces):
+    world = make_world(learners=1)
+    learner = world.learners[0]
+    completed_learner(world, learner, shared_faces)
+    world.standard(150_000)
+    world.close()
+    cid = world.claim()["id"]
+    assert world.as_staff("POST", f"/api/v1/subsidy/claims/{cid}/submit").status_code == 200
+    _impose(world, "blacklist")
+    path = f"/api/v1/subsidy/claims/{cid}/review"
+    approve = [{"learner_id": learner.id, "decision": "approve"}]
+    r = world.as_regulator("POST", path, json={"decisions": approve})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "provider_suspended"
+    reject = [{"learner_id": learner.id, "decision": "reject", "comment": "机构已列入黑名单"}]
+    r = world.as_regulator("POST", path, json={"decisions": reject})
+    assert r.status_code == 200 and r.get_json()["claim"]["total_fen"] == 0

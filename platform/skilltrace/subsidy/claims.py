@@ -183,6 +183,9 @@ def review(user: User, claim: SubsidyClaim, decisions: list) -> SubsidyClaim:
     if claim.status != "submitted":
         raise refuse("claim_state", 409)
     by_learner = _checked_reviews(claim, decisions)
+    refusal = claim_refusal_for_provider(claim.provider)
+    if refusal and any(item["decision"] != "reject" for item in by_learner.values()):
+        raise refuse(refusal, 409)  # sanctioned since it submitted: nothing is awarded
     won = db.session.execute(
         update(SubsidyClaim)
         .where(SubsidyClaim.id == claim.id, SubsidyClaim.status == "submitted")
