@@ -1,5 +1,6 @@
 """Notices of appeals and accommodations: regulators in scope hear of a new appeal, the learner
-hears the outcome of an appeal (not of a mere proposal) and of an accommodation request."""
+hears the outcome of an appeal (not of a mere proposal) and of an accommodation request, which
+regulators overseeing the class hear of when it is made."""
 
 from __future__ import annotations
 
@@ -73,11 +74,17 @@ def test_accommodation_decisions_reach_the_learner(
     login,
 ):
     regulator = reviewer(app, make_user, login)
+    outsider = reviewer(app, make_user, login, scope="6103")
     asked = ask(learner_client, classroom).get_json()["id"]
+    (queued,) = _notices(regulator.user.id)
+    assert (queued.kind, queued.params) == ("queue_item", {"what": "accommodation"})
+    assert _notices(outsider.user.id) == []
     expires = (beijing_date(clock.now()) + timedelta(days=3)).isoformat()
     path = f"/api/v1/face/accommodations/{asked}/decision"
     granted = regulator.post(path, {"grant": True, "expires_on": expires, "comment": "同意"})
     assert granted.status_code == 200
     (notice,) = _notices(classroom.learner.id)
     assert notice.kind == "accommodation_decided"
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert render(queued) == "您的待办有新事项：特殊安排申请"
     assert notice.params == {"decision": "approved", "note": "同意"}

@@ -61,6 +61,7 @@ WORDS = {
     "approved": _l("approved"),
     "rejected": _l("rejected"),
     "appeal": _l("an appeal on a face check"),
+    "accommodation": _l("an accommodation request"),
     "interview": _l("Interview (约谈)"),
     "rectify": _l("Rectification (整改)"),
     "suspend": _l("Suspension (停业整顿)"),
