@@ -152,6 +152,22 @@ def test_yigong_amount(certs, expected_fen, note):
         ((), Company(sampled=10, unaware=2), None, ("company_excluded_unaware",)),  # 20 %
         ((), Company(sampled=10, unaware=1), None, ()),  # 10 %
         ((), Company(sampled=0, unaware=0), None, ()),
+        # the regulators' spot-check surveys: the larger share of the two wins
+        ((), Company(surveyed_unaware_share=0.2), None, ("company_excluded_unaware",)),  # 1 of 5
+        ((), Company(surveyed_unaware_share=0.0), None, ()),  # 0 of 5
+        ((), Company(surveyed_unaware_share=0.19), None, ()),
+        (
+            (),
+            Company(sampled=10, unaware=1, surveyed_unaware_share=0.25),
+            None,
+            ("company_excluded_unaware",),
+        ),
+        (
+            (),
+            Company(sampled=10, unaware=3, surveyed_unaware_share=0.0),
+            None,
+            ("company_excluded_unaware",),
+        ),
         ((), Company(min_wage_fen=200_000), 199_999, ("below_min_wage",)),
     ],
 )

@@ -128,8 +128,22 @@ class AccommodationService:
             {"accommodation_id": row.id, "class_id": class_.id, "kind": kind},
             at=now,
         )
+        self._notify_regulators(class_)
         self.session.commit()
         return row
+
+    def _notify_regulators(self, class_) -> None:
+        """A queue notice to every active regulator who oversees the class's provider."""
+        from skilltrace.notices.services import notify
+
+        regulators = self.session.scalars(
+            select(User).where(User.role == Role.REGULATOR, User.is_active_account.is_(True))
+        )
+        for regulator in regulators:
+            if regulates(regulator, class_.provider):
+                notify(
+                    regulator.id, "queue_item", {"what": "accommodation"}, "/faces/accommodations"
+                )
 
     def queue(self, regulator: User) -> list[Accommodation]:
         """Requests waiting for a decision in classes the regulator covers."""
@@ -186,6 +200,13 @@ class AccommodationService:
             self.session.rollback()
             raise accommodation_error("accommodation_decided")
         self._audit("accommodation", row.id, regulator.id, "requested", target, note, now)
+        from skilltrace.notices.services import notify
+
+        notify(
+            row.learner_id,
+            "accommodation_decided",
+            {"decision": "approved" if grant else "rejected", "note": note or ""},
+        )
         self.trace.append(
             row.learner_id,
             f"accommodation_{target}",

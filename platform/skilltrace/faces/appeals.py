@@ -211,6 +211,7 @@ class AppealService:
         self.session.add(appeal)
         self.session.flush()
         self._audit(appeal, learner.id, None, AppealStatus.OPEN, None, now)
+        self._notify_regulators(appeal)
         self.trace.append(
             learner.id,
             "check_appealed",
@@ -343,9 +344,36 @@ class AppealService:
         )
         if target == AppealStatus.OVERTURNED:
             rebuild_ledger(self.session, appeal.learner_id, self.rules)
+        if target != AppealStatus.OVERTURN_PROPOSED:
+            self._notify_learner(appeal, target, text)
         self.session.commit()
         self.session.refresh(appeal)
         return appeal
+
+    def _notify_regulators(self, appeal: CheckAppeal) -> None:
+        """A notice to every active regulator whose scope covers the appealing learner."""
+        from skilltrace.courses.scope import sees_learner
+        from skilltrace.notices.services import notify
+
+        regulators = self.session.scalars(
+            select(User).where(User.role == Role.REGULATOR, User.is_active_account.is_(True))
+        )
+        for regulator in regulators:
+            if sees_learner(regulator, appeal.learner_id):
+                notify(
+                    regulator.id, "queue_item", {"what": "appeal"}, f"/faces/appeals/{appeal.id}"
+                )
+
+    def _notify_learner(self, appeal: CheckAppeal, target: str, comment: str) -> None:
+        from skilltrace.notices.services import notify
+
+        decision = "approved" if target == AppealStatus.OVERTURNED else "rejected"
+        notify(
+            appeal.learner_id,
+            "appeal_decided",
+            {"decision": decision, "note": comment},
+            f"/faces/appeals/{appeal.id}",
+        )
 
     def _audit(self, appeal, actor_id, from_state, to_state, comment, now) -> None:
         self.session.add(

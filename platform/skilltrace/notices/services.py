@@ -29,6 +29,7 @@ MESSAGES = {
     "appeal_decided": _l("Your appeal on a face check: %(decision)s. %(note)s"),
     "claim_decided": _l("Subsidy claim %(claim)s: %(decision)s. %(comment)s"),
     "queue_item": _l("New item waiting in your queue: %(what)s"),
+    "accommodation_decided": _l("Your accommodation request: %(decision)s. %(note)s"),
     "sanction_imposed": _l("A sanction was recorded against %(name)s: %(level)s."),
     "warning_raised": _l("New warnings in your region: %(count)s"),
 }
@@ -59,6 +60,8 @@ def sms_sender() -> SmsSender:
 WORDS = {
     "approved": _l("approved"),
     "rejected": _l("rejected"),
+    "appeal": _l("an appeal on a face check"),
+    "accommodation": _l("an accommodation request"),
     "interview": _l("Interview (约谈)"),
     "rectify": _l("Rectification (整改)"),
     "suspend": _l("Suspension (停业整顿)"),

@@ -22,9 +22,16 @@ def init_app(app: Flask) -> None:
         xapi_api,
     )
     from skilltrace.oversight.report import run_report_job
+    from skilltrace.oversight.sanctions import may_claim
+    from skilltrace.oversight.spotchecks import unaware_share
     from skilltrace.oversight.warnings import run_warnings
     from skilltrace.web import add_nav
 
+    # what subsidy reads without importing oversight: claim gates and the survey evidence
+    checks = app.extensions.setdefault("skilltrace.claim_checks", [])
+    if may_claim not in checks:
+        checks.append(may_claim)
+    app.extensions["skilltrace.unaware_share"] = unaware_share
     app.register_blueprint(views.bp)
     app.register_blueprint(views.public)
     app.register_blueprint(api.bp)

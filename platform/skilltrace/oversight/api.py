@@ -174,6 +174,8 @@ def class_progress(class_id: int):
                 "last_study": row.last_study.isoformat() if row.last_study else None,
                 "failed_checks": row.failed_checks,
                 "missed_checks": row.missed_checks,
+                "open_appeals": row.open_appeals,
+                "overturned_appeals": row.overturned_appeals,
             }
             for row in progress_rows(class_, lessons)
         ],

@@ -43,6 +43,8 @@ def header(lessons: list[Lesson]) -> list[str]:
         _("Last study (Beijing time)"),
         _("Failed checks"),
         _("Missed checks"),
+        _("Open appeals"),
+        _("Overturned appeals"),
         *[_("Coverage: %(title)s", title=lesson.title) for lesson in lessons],
     ]
 
@@ -60,6 +62,8 @@ def row(item: LearnerProgress) -> list:
         last,
         item.failed_checks,
         item.missed_checks,
+        item.open_appeals,
+        item.overturned_appeals,
         *item.coverage,
     ]
 

@@ -1,5 +1,6 @@
 """Class progress: per learner attested 学时 against the required, coverage per lesson,
-completion, last study and failed / missed checks — for the class's provider and regulators.
+completion, last study, failed / missed checks and open / overturned appeals — for the
+class's provider and regulators.
 
 A read model of the ledger tables (themselves a projection of the trace). Rows are produced
 in chunks of members so that a 10,000-learner class is read in bounded memory.
@@ -20,6 +21,7 @@ from skilltrace.courses.models import ClassMember, Lesson, TrainingClass
 from skilltrace.courses.scope import sees_class
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
+from skilltrace.faces.appeal_models import OPEN_APPEAL_STATUSES, AppealStatus, CheckAppeal
 from skilltrace.identity.models import Role, User
 from skilltrace.study.crediting import CreditingRules, attested_units
 from skilltrace.study.models import CreditedTime, FaceCheck, LessonProgress, StudySession
@@ -43,6 +45,8 @@ class LearnerProgress:
     last_study: datetime | None
     failed_checks: int
     missed_checks: int
+    open_appeals: int = 0  # appeals of this class's checks awaiting a decision
+    overturned_appeals: int = 0  # appeals that overturned a check's verdict
 
 
 def class_in_view(viewer: User, class_id: int) -> TrainingClass:
@@ -113,6 +117,8 @@ def class_progress(
                 last_study=facts.last_study.get(learner_id),
                 failed_checks=facts.checks.get((learner_id, "failed"), 0),
                 missed_checks=facts.checks.get((learner_id, "missed"), 0),
+                open_appeals=facts.appeals.get((learner_id, True), 0),
+                overturned_appeals=facts.appeals.get((learner_id, False), 0),
             )
         db.session.expunge_all()
 
@@ -124,6 +130,7 @@ class _Facts:
     completed: dict
     last_study: dict
     checks: dict
+    appeals: dict  # (learner, open?) -> count; False counts the overturned
 
 
 def _chunk_facts(class_: TrainingClass, learner_ids: list[int]) -> _Facts:
@@ -174,4 +181,19 @@ def _chunk_facts(class_: TrainingClass, learner_ids: list[int]) -> _Facts:
             .group_by(FaceCheck.learner_id, FaceCheck.status)
         )
     }
-    return _Facts(seconds, coverage, completed, last_study, checks)
+    is_open = CheckAppeal.status.in_(OPEN_APPEAL_STATUSES)
+    appeals = {
+        (learner_id, bool(opened)): count
+        for learner_id, opened, count in db.session.execute(
+            select(CheckAppeal.learner_id, is_open, func.count())
+            .join(FaceCheck, FaceCheck.id == CheckAppeal.check_id)
+            .join(StudySession, StudySession.id == FaceCheck.session_id)
+            .where(
+                CheckAppeal.learner_id.in_(learner_ids),
+                StudySession.class_id == class_.id,
+                CheckAppeal.status.in_((*OPEN_APPEAL_STATUSES, AppealStatus.OVERTURNED)),
+            )
+            .group_by(CheckAppeal.learner_id, is_open)
+        )
+    }
+    return _Facts(seconds, coverage, completed, last_study, checks, appeals)

@@ -152,14 +152,22 @@ def monthly_report(year: int, region: str, until: str | None = None) -> Report:
     if region != SHAANXI:
         stmt = stmt.where(MonthlyAggregate.city_code == region)
     else:
-        stmt = stmt.where(MonthlyAggregate.city_code.in_(list(SHAANXI_CITIES)))
+        # the province's own rows: figures with no city (a province-wide voucher not yet used)
+        stmt = stmt.where(
+            MonthlyAggregate.city_code.in_([*SHAANXI_CITIES, SHAANXI]),
+            # rates do not add up over cities: the province's rate is its own row
+            (MonthlyAggregate.city_code == SHAANXI)
+            | MonthlyAggregate.metric.not_in(list(RATE_METRICS)),
+        )
     monthly = {metric: [0.0] * len(months) for metric in METRICS}
     index = {m: i for i, m in enumerate(months)}
+    latest: dict[str, int] = {}  # a rate's total is its latest month with a figure
     for month, metric, value in db.session.execute(stmt):
         if metric in monthly:
             monthly[metric][index[month]] = float(value)
+            latest[metric] = max(latest.get(metric, 0), index[month])
     totals = {
-        metric: (values[-1] if metric in RATE_METRICS and values else sum(values))
+        metric: (values[latest.get(metric, 0)] if metric in RATE_METRICS else sum(values))
         for metric, values in monthly.items()
     }
     computed_at = db.session.scalar(

@@ -3,8 +3,11 @@ subsidy standards and claims (补贴申领) decided by the notice's rules (:mod:
 
 Hooks for other domains:
 
-- :func:`skilltrace.subsidy.services.claim_refusal_for_provider` — the one check a claim makes
-  about its provider (suspended/blacklisted providers cannot claim); oversight may extend it.
+- :func:`skilltrace.subsidy.claims.claim_refusal_for_provider` — the one check a claim makes
+  about its provider (suspended/blacklisted providers cannot claim), asking every
+  ``app.extensions["skilltrace.claim_checks"]`` callable too (oversight's ``may_claim``).
+- ``app.extensions["skilltrace.unaware_share"]`` — the survey evidence for 以工代训 (oversight).
+- :mod:`skilltrace.subsidy.report_sources` — figures registered for the monthly report.
 - :func:`skilltrace.subsidy.ledger.class_ledger` — study's attested ledger for a class as frozen
   dataclasses (read-only, from study's models).
 """
@@ -20,10 +23,11 @@ def init_app(app: Flask) -> None:
     from skilltrace import demo, web
     from skilltrace.identity.models import Role
     from skilltrace.identity.views import HOME_PANELS
-    from skilltrace.subsidy import api, api_evidence, models, views  # noqa: F401
+    from skilltrace.subsidy import api, api_evidence, models, report_sources, views  # noqa: F401
     from skilltrace.subsidy.demo import seed_standards
 
     app.register_blueprint(api.bp)
+    app.extensions.setdefault("skilltrace.report_sources", {}).update(report_sources.SOURCES)
     app.register_blueprint(views.bp)
     web.add_nav((Role.LEARNER,), "subsidy.mine", _l("My subsidies and certificates"))
     web.add_nav((Role.PROVIDER_STAFF, Role.REGULATOR), "subsidy.claims", _l("Subsidy claims"))

@@ -8,6 +8,7 @@ whose unique (class, learner) means a trainee is in at most one approved claim p
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -40,9 +41,14 @@ AWARD_HOOKS: list = []
 def claim_refusal_for_provider(provider: Provider) -> str | None:
     """Why this provider may not claim now (``provider_suspended``), or None.
 
-    The one hook oversight (sanctions) extends: suspended and blacklisted providers never claim.
+    Suspended and blacklisted providers never claim; every check registered in
+    ``app.extensions["skilltrace.claim_checks"]`` (``fn(provider_id) -> bool``, oversight's
+    :func:`skilltrace.oversight.sanctions.may_claim`) must also allow it.
     """
-    return None if provider.status == "active" else "provider_suspended"
+    if provider.status != "active":
+        return "provider_suspended"
+    checks = current_app.extensions.get("skilltrace.claim_checks", ())
+    return None if all(check(provider.id) for check in checks) else "provider_suspended"
 
 
 # -- the claim's life --------------------------------------------------------------------------
@@ -177,6 +183,9 @@ def review(user: User, claim: SubsidyClaim, decisions: list) -> SubsidyClaim:
     if claim.status != "submitted":
         raise refuse("claim_state", 409)
     by_learner = _checked_reviews(claim, decisions)
+    refusal = claim_refusal_for_provider(claim.provider)
+    if refusal and any(item["decision"] != "reject" for item in by_learner.values()):
+        raise refuse(refusal, 409)  # sanctioned since it submitted: nothing is awarded
     won = db.session.execute(
         update(SubsidyClaim)
         .where(SubsidyClaim.id == claim.id, SubsidyClaim.status == "submitted")
@@ -235,8 +244,25 @@ def review(user: User, claim: SubsidyClaim, decisions: list) -> SubsidyClaim:
         )
     claim.total_fen = sum(line.approved_fen + line.approved_allowance_fen for line in claim.lines)
     ClaimTransition.record(claim, user, "decide", "submitted", "decided")
+    _notify_decision(claim, approved)
     db.session.commit()
     return claim
+
+
+def _notify_decision(claim: SubsidyClaim, approved: list) -> None:
+    """Tell the provider's staff the claim was decided: approved (some or all) or rejected."""
+    from skilltrace.notices.services import notify_provider_staff
+
+    notify_provider_staff(
+        claim.provider_id,
+        "claim_decided",
+        {
+            "claim": str(claim.id),
+            "decision": "approved" if approved else "rejected",
+            "comment": f"{len(approved)}/{len(claim.lines)} · ¥{claim.total_fen / 100:.2f}",
+        },
+        f"/subsidy/claims/{claim.id}",
+    )
 
 
 def mark_paid(user: User, claim: SubsidyClaim) -> SubsidyClaim:

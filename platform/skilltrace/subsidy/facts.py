@@ -4,6 +4,7 @@ employment, past subsidies and certificates (:func:`trainee_facts`)."""
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from skilltrace.courses.models import TrainingClass
@@ -45,6 +46,14 @@ def _registered(learner_ids: list[int]) -> dict[int, tuple[bool, bool, bool]]:
     }
 
 
+def surveyed_unaware_share(class_: TrainingClass) -> float:
+    """The share of trainees regulators' surveys found unaware of their 以工代训 training at the
+    class's provider in the class's year, from the source oversight registers in
+    ``app.extensions["skilltrace.unaware_share"]`` (``fn(provider_id, year) -> float``)."""
+    source = current_app.extensions.get("skilltrace.unaware_share")
+    return float(source(class_.provider_id, class_.end_date.year)) if source else 0.0
+
+
 def class_facts(class_: TrainingClass, kind: str, company_code: str | None) -> rules.ClassFacts:
     course, provider = class_.course, class_.provider
     standard = standard_for(
@@ -53,14 +62,18 @@ def class_facts(class_: TrainingClass, kind: str, company_code: str | None) -> r
     done = completions(class_)
     groups = confirmed_groups([i for i, c in done.items() if c.completed] or [0])
     employed, completed = employment_rate(class_)
-    company = rules.Company()
+    company = rules.Company(surveyed_unaware_share=surveyed_unaware_share(class_))
     if company_code:
         record = db.session.scalar(
             select(CompanyRecord).where(CompanyRecord.credit_code == company_code)
         )
         if record is not None:
             company = rules.Company(
-                record.arrears_since_2020, record.sampled, record.unaware, record.min_wage_fen
+                record.arrears_since_2020,
+                record.sampled,
+                record.unaware,
+                record.min_wage_fen,
+                company.surveyed_unaware_share,
             )
     certs = db.session.scalars(
         select(OccupationalCertificate).where(OccupationalCertificate.learner_id.in_(list(done)))

@@ -171,6 +171,13 @@ class Company:
     sampled: int = 0  # trainees asked in spot checks
     unaware: int = 0  # of them, did not know they were in 以工代训
     min_wage_fen: int = 0  # the local monthly minimum wage
+    surveyed_unaware_share: float = 0.0  # regulators' spot-check surveys of the provider that year
+
+    @property
+    def unaware_share(self) -> float:
+        """The stronger of the two pieces of evidence: the company record or the surveys."""
+        recorded = self.unaware / self.sampled if self.sampled else 0.0
+        return max(recorded, self.surveyed_unaware_share)
 
 
 @dataclass(frozen=True)
@@ -254,8 +261,7 @@ def yigong_refusals(t: Trainee, c: ClassFacts) -> tuple[str, ...]:
         reasons.append(YIGONG_ONCE)
     if c.company.arrears_since_2020:
         reasons.append(ARREARS)
-    sampled = c.company.sampled
-    if sampled and c.company.unaware * 100 >= UNAWARE_EXCLUDES_PERCENT * sampled:
+    if c.company.unaware_share * 100 >= UNAWARE_EXCLUDES_PERCENT - 1e-9:
         reasons.append(UNAWARE)
     if t.wage_fen is not None and t.wage_fen < c.company.min_wage_fen:
         reasons.append(BELOW_MIN_WAGE)

@@ -15,9 +15,10 @@ def init_app(app: Flask) -> None:
     from skilltrace import web
     from skilltrace.identity.models import Role
     from skilltrace.subsidy import claims
-    from skilltrace.vouchers import api, models, services, views  # noqa: F401
+    from skilltrace.vouchers import api, models, report_sources, services, views  # noqa: F401
 
     app.register_blueprint(api.bp)
+    app.extensions.setdefault("skilltrace.report_sources", {}).update(report_sources.SOURCES)
     app.register_blueprint(views.bp)
     web.add_nav((Role.LEARNER,), "vouchers.mine", _l("My training vouchers"))
     web.add_nav((Role.REGULATOR,), "vouchers.batches", _l("Training vouchers"))
