@@ -60,7 +60,7 @@ def sweep():
         select(StudySession).where(StudySession.state != SessionState.ENDED)
     ).all():
         if service.live.active_session(session.learner_id) != session.id:
-            service._finish(session, service.live.load(session.id), "expired")
+            service.finish(session, service.live.load(session.id), "expired")
             ended += 1
     db.session.commit()
     click.echo(f"{ended} sessions ended")

@@ -11,6 +11,7 @@ from flask import current_app
 from skilltrace.clock import current_clock
 from skilltrace.extensions import db
 from skilltrace.state import current_state
+from skilltrace.study.challenges import default_check_mode
 from skilltrace.study.crediting import RULE_SETTINGS, CreditingRules
 from skilltrace.study.services import StudyCollaborators, StudyService
 from skilltrace.traces.services import TraceLog
@@ -38,6 +39,7 @@ def study_service() -> StudyService:
     store, the crediting rules or the session TTL it was built with change (tests swap them).
     It keeps no per-request state: ``db.session`` resolves to the current request's session."""
     from skilltrace.faces import services as faces
+    from skilltrace.study import face_adapter as face_checks  # h10: skilltrace.faces.checking
 
     app = current_app._get_current_object()
     state, clock, rules = current_state(), current_clock(), _rules(app.config)
@@ -59,10 +61,10 @@ def study_service() -> StudyService:
             config=app.config,
             access=_access,
             template_of=faces.active_template,
-            verify_burst=lambda template, frames: faces.face_engine().verify_burst(
-                template, frames
-            ),
+            verify_check=face_checks.verify_check,
+            remember_frames=face_checks.remember_frames,
             store_snapshot=faces.store_snapshot,
+            check_mode=default_check_mode,
             recent=app.extensions.get("skilltrace.study.recent"),
         )
     )
