@@ -45,8 +45,30 @@ class Classroom:
     photos: Path
 
 
+@pytest.fixture(scope="session")
+def face_worker(_app):
+    """A real Celery worker (in a thread, on RabbitMQ) when ``CELERY_BROKER_URL`` is set;
+    without a broker, tasks run eagerly and this is None."""
+    from celery.contrib.testing.worker import start_worker
+
+    from skilltrace.tasks import FACE_QUEUE, JOB_QUEUE, celery_app
+
+    if not _app.config["CELERY_BROKER_URL"]:
+        yield None
+        return
+    celery_app.control.purge()  # messages of an earlier, interrupted run
+    with start_worker(
+        celery_app,
+        pool="solo",
+        perform_ping_check=False,
+        queues=[FACE_QUEUE, JOB_QUEUE],
+        loglevel="WARNING",
+    ) as worker:
+        yield worker
+
+
 @pytest.fixture
-def classroom(app, make_user, lesson_video, shared_faces, monkeypatch) -> Classroom:
+def classroom(app, make_user, lesson_video, shared_faces, monkeypatch, face_worker) -> Classroom:
     from skilltrace.courses.classes import class_service, local_today
     from skilltrace.courses.services import CourseData, course_service
     from skilltrace.faces.services import enrollment_service

@@ -24,7 +24,7 @@ import logging
 import time
 
 import click
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     registered jobs (call after every domain's ``init_app``)."""
     broker = app.config["CELERY_BROKER_URL"]
     jobs = app.extensions.setdefault("skilltrace.jobs", {})
+    jobs.setdefault("faces.purge_snapshots", (purge_snapshots, 6 * 3600))
     celery_app.conf.update(
         broker_url=broker or "memory://",
         task_always_eager=not broker,
@@ -83,6 +84,27 @@ def init_app(app: Flask) -> None:
     celery_app.flask_app = app
     app.extensions["celery"] = celery_app
     app.cli.add_command(jobs_cli)
+
+
+def purge_snapshots() -> int:
+    """Delete check snapshot files older than FACE_SNAPSHOT_RETENTION_DAYS (``flask faces
+    purge``); their rows stay."""
+    from skilltrace.faces.services import purge_snapshots as purge
+
+    return purge(current_app.config["FACE_SNAPSHOT_RETENTION_DAYS"])
+
+
+@signals.worker_process_init.connect
+@signals.worker_init.connect
+def _load_face_models(**_kwargs) -> None:
+    """Load the face models once per worker process, before the first check arrives."""
+    app = celery_app.flask_app
+    if app is None:
+        return
+    with app.app_context():
+        from skilltrace.faces.services import face_engine
+
+        getattr(face_engine(), "warm_up", lambda: None)()
 
 
 def __getattr__(name: str):
