@@ -129,11 +129,13 @@ def __getattr__(name: str):
 )
 def verify_check(self, attempt_id: int) -> str:
     """Verify a parked check attempt and apply its verdict (at most once)."""
+    from sqlalchemy.exc import OperationalError
+
     from skilltrace.study.verifying import verify_attempt
 
     try:
         return verify_attempt(attempt_id)
-    except LockBusy as busy:
+    except (LockBusy, OperationalError) as busy:  # a busy session, a database hiccup
         if self.app.conf.task_always_eager:
             return "busy: left pending for the next poll"
         raise self.retry(countdown=0.5, exc=busy) from None
