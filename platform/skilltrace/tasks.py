@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=4,
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
         task_default_queue="skilltrace",
         task_routes={
             "skilltrace.verify_check": {"queue": FACE_QUEUE},
@@ -141,9 +142,18 @@ def verify_check(self, attempt_id: int) -> str:
         raise self.retry(countdown=0.5, exc=busy) from None
 
 
-def enqueue_check(attempt_id: int) -> None:
-    """Hand an attempt to a face worker (eagerly, here and now, without a broker)."""
-    verify_check.delay(attempt_id)
+def enqueue_check(attempt_id: int) -> bool:
+    """Hand an attempt to a face worker (eagerly, here and now, without a broker). False if
+    the broker could not be reached: the attempt stays pending and the ``study.expire_checks``
+    job hands it over again."""
+    try:
+        verify_check.delay(attempt_id)
+    except Exception:  # noqa: BLE001 - kombu raises many kinds; the job retries
+        if eager():
+            raise
+        log.exception("face check %s: the broker is unreachable; left for the job", attempt_id)
+        return False
+    return True
 
 
 def eager() -> bool:

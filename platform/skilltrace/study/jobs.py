@@ -9,7 +9,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from skilltrace.errors import DomainError
-from skilltrace.state import LockBusy
 from skilltrace.study.models import (
     AttemptStatus,
     CheckAttempt,
@@ -104,11 +103,7 @@ def expire_checks() -> tuple[int, int]:
             continue
         if eager():
             continue  # no broker: the learner's next poll verifies it
-        try:
-            enqueue_check(attempt.id)
-            handed += 1
-        except LockBusy:
-            pass
+        handed += enqueue_check(attempt.id)
     c.db.commit()
     return missed, handed
 
