@@ -1,7 +1,7 @@
 """Load simulation: learners heartbeating and answering the face checks the server issues.
 
-    .venv/bin/python scripts/bench/load.py [--populations 40,80,120] [--scale 20]
-        [--duration 30] [--face-workers 2] [--web-workers 2] [--threads 4] [--compare-at 80]
+    .venv/bin/python scripts/bench/load.py [--populations 25,50] [--scale 40]
+        [--duration 30] [--face-workers 2] [--web-workers 2] [--threads 4] [--compare-at 50]
 
 Serves ``skilltrace:create_app()`` with gunicorn (gthread, as ``scripts/run``) on PostgreSQL +
 Redis (see ``_world.py``) and face checks on ``celery worker --concurrency K`` on RabbitMQ
@@ -19,8 +19,9 @@ answer window (60 s) and session TTL stay as in production. Checks are match onl
 
 Each population runs with checks on the Celery workers; at ``--compare-at`` the same load
 also runs with checks answered inside the web workers (no broker: tasks run eagerly).
-A population is sustained when heartbeat p95 <= 100 ms, check-answer p95 <= 3 s and no
-request failed. The last line is ``sustained: N learners (heartbeat p95 X ms, check p95 Y ms)``.
+A population is sustained when heartbeat p95 <= 100 ms, check-answer p95 <= 3 s (at least
+one check measured) and no request failed. The measured window opens once every learner's
+sign-in check passed (models loaded, sessions active). The last line is ``sustained: N learners (heartbeat p95 X ms, check p95 Y ms)``.
 """
 
 from __future__ import annotations
@@ -67,8 +68,14 @@ class Tally:
     checks: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     refused: dict = field(default_factory=dict)
+    progress: dict = field(default_factory=dict)  # how far the learners got
+
+    def step(self, name: str) -> None:
+        self.progress[name] = self.progress.get(name, 0) + 1
 
     def merge(self, other: Tally) -> None:
+        for name, n in other.progress.items():
+            self.progress[name] = self.progress.get(name, 0) + n
         self.heartbeats += other.heartbeats
         self.checks += other.checks
         self.failures += other.failures
@@ -80,7 +87,14 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
     import httpx
 
     base = f"http://127.0.0.1:{port}"
-    measure_from, stop_at = window
+    measure_from, stop_at, ready = window  # shared values: the window opens once all signed in
+
+    def measured(began: float, ended: float) -> bool:
+        return 0 < measure_from.value <= began and ended <= stop_at.value
+
+    def running() -> bool:
+        return stop_at.value == 0 or time.time() < stop_at.value
+
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         await asyncio.sleep(random.uniform(0, start_by))
         login = await client.post(
@@ -89,6 +103,7 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
         if login.status_code != 200:
             tally.failures.append(f"login {login.status_code}")
             return
+        tally.step("logged in")
         headers = {"X-CSRFToken": login.json()["csrf_token"]}
         started = await client.post(
             "/api/v1/study/sessions",
@@ -98,11 +113,12 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
         if started.status_code != 201:
             tally.failures.append(f"start {started.status_code} {started.text[:200]}")
             return
+        tally.step("started")
         session_id = started.json()["session_id"]
         origin = time.time()
         answering: set = set()
 
-        async def answer(check):
+        async def answer(check, first=False):
             began = time.time()
             while check is not None:
                 frames = (
@@ -126,15 +142,18 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
                     break
                 tally.refused[body["reason"]] = tally.refused.get(body["reason"], 0) + 1
                 check = body["check"]
-            if measure_from <= began and time.time() <= stop_at:
+            if first:
+                with ready.get_lock():
+                    ready.value += 1
+            elif measured(began, time.time()):
                 tally.checks.append((time.time() - began) * 1000)
 
         task = None
         if started.json()["check"]:
-            task = asyncio.ensure_future(answer(started.json()["check"]))
+            task = asyncio.ensure_future(answer(started.json()["check"], first=True))
             answering.add(started.json()["check"]["id"])
         next_beat = time.time() + heartbeat_s
-        while time.time() < stop_at:
+        while running():
             await asyncio.sleep(max(0.0, next_beat - time.time()))
             next_beat += heartbeat_s
             now = time.time()
@@ -150,10 +169,11 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
                 headers=headers,
             )
             elapsed = (time.perf_counter() - began) * 1000
+            tally.step("heartbeats")
             if response.status_code != 200:
                 tally.failures.append(f"heartbeat {response.status_code} {response.text[:200]}")
                 continue
-            if measure_from <= now and time.time() <= stop_at:
+            if measured(now, time.time()):
                 tally.heartbeats.append(elapsed)
             check = response.json()["check"]
             if check and check["id"] not in answering:
@@ -243,9 +263,12 @@ def phase(world, room, sim: int, args, on_workers: bool, bursts_per_learner: int
             ]
             for n in range(len(learners))
         ]
-        start_by = max(5.0, sim / 15)  # sign-ins spread over the warm-up
-        measure_from = time.time() + start_by + args.warm_up
-        stop_at = measure_from + args.duration
+        start_by = max(5.0, sim / 15)  # logins and sign-ins spread over the warm-up
+        window = (
+            multiprocessing.Value("d", 0.0),
+            multiprocessing.Value("d", 0.0),
+            multiprocessing.Value("i", 0),
+        )
         meter = CpuMeter(server.process.pid, world.database_url.rsplit("/", 1)[-1], redis.Redis())
         queue = multiprocessing.Queue()
         procs = []
@@ -260,7 +283,7 @@ def phase(world, room, sim: int, args, on_workers: bool, bursts_per_learner: int
                         bursts[g::GENERATORS],
                         room.lesson_id,
                         heartbeat_s,
-                        (measure_from, stop_at),
+                        window,
                         start_by,
                         queue,
                     ),
@@ -268,10 +291,17 @@ def phase(world, room, sim: int, args, on_workers: bool, bursts_per_learner: int
             )
         for proc in procs:
             proc.start()
-        time.sleep(max(0.0, measure_from - time.time()))
+        deadline = time.time() + start_by + 120
+        while window[2].value < len(learners) and time.time() < deadline:
+            time.sleep(0.2)
+        if window[2].value < len(learners):
+            print(f"    only {window[2].value} of {len(learners)} signed in; measuring anyway")
+        window[0].value = time.time() + args.warm_up
+        window[1].value = window[0].value + args.duration
+        time.sleep(max(0.0, window[0].value - time.time()))
         before = meter.sample()
         worker_before = _group_cpu(workers.process.pid) if workers else 0.0
-        time.sleep(max(0.0, stop_at - time.time()))
+        time.sleep(max(0.0, window[1].value - time.time()))
         used = meter.used(before, meter.sample())
         worker_cpu = (_group_cpu(workers.process.pid) - worker_before) if workers else 0.0
         tally = Tally()
@@ -311,7 +341,7 @@ def row(label: str, result: dict, args) -> tuple[float, float, bool]:
         if result["worker_cpu"] and checks
         else (result["web_cpu"] / checks if checks else float("nan"))
     )
-    ok = not t.failures and hb95 <= HEARTBEAT_P95_MS and (not checks or ck95 <= CHECK_P95_MS)
+    ok = not t.failures and hb95 <= HEARTBEAT_P95_MS and checks > 0 and ck95 <= CHECK_P95_MS
     print(
         f"  {label:<34} {len(t.heartbeats) / args.duration:7.1f} {checks / args.duration:6.2f}"
         f" {pct(t.heartbeats, 50):6.1f} {hb95:6.1f} {pct(t.heartbeats, 99):6.1f}"
@@ -324,6 +354,8 @@ def row(label: str, result: dict, args) -> tuple[float, float, bool]:
         print(f"    {len(t.failures)} failures, first: {t.failures[:2]}")
     if t.refused:
         print(f"    retried checks by reason: {t.refused}")
+    if not t.heartbeats:
+        print(f"    no heartbeat measured; the learners got as far as {t.progress}")
     return hb95, ck95, ok
 
 
@@ -335,14 +367,14 @@ HEADER = (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--populations", default="50,100", help="simulated learners")
-    parser.add_argument("--scale", type=float, default=20.0, help="time-scaling factor S")
-    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
+    parser.add_argument("--populations", default="25,50", help="simulated learners")
+    parser.add_argument("--scale", type=float, default=40.0, help="time-scaling factor S")
+    parser.add_argument("--duration", type=float, default=30.0, help="measured seconds")
     parser.add_argument("--warm-up", type=float, default=4.0, help="after the sign-ins")
     parser.add_argument("--face-workers", type=int, default=2, help="K celery processes")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--compare-at", type=int, default=100, help="also run checks in web")
+    parser.add_argument("--compare-at", type=int, default=50, help="also run checks in web")
     parser.add_argument(
         "--broker",
         default=os.environ.get("CELERY_BROKER_URL") or "amqp://guest:guest@127.0.0.1:5672//",
