@@ -21,7 +21,8 @@ Each population runs with checks on the Celery workers; at ``--compare-at`` the 
 also runs with checks answered inside the web workers (no broker: tasks run eagerly).
 A population is sustained when heartbeat p95 <= 100 ms, check-answer p95 <= 3 s (at least
 one check measured) and no request failed. The measured window opens once every learner's
-sign-in check passed (models loaded, sessions active). The last line is ``sustained: N learners (heartbeat p95 X ms, check p95 Y ms)``.
+sign-in check passed (models loaded, sessions active). The last line is
+``sustained: N learners (heartbeat p95 X ms, check p95 Y ms)``.
 """
 
 from __future__ import annotations
