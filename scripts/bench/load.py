@@ -5,7 +5,8 @@
 
 Serves ``skilltrace:create_app()`` with gunicorn (gthread, as ``scripts/run``) on PostgreSQL +
 Redis (see ``_world.py``) and face checks on ``celery worker --concurrency K`` on RabbitMQ
-(``CELERY_BROKER_URL``, default the local one, vhost ``/``). Simulated learners (asyncio +
+(``--broker``/``BENCH_BROKER_URL``, default the local one, vhost ``/``: a vhost that no
+other app's workers consume, or they take the bench's tasks). Simulated learners (asyncio +
 httpx, in 2 generator processes) log in over HTTP, start a session, answer its sign-in check,
 then heartbeat every ``HEARTBEAT_S`` and answer every check the server issues with fresh
 camera-like frames (3 JPEGs of obama/obama1.jpg, 640x480, shifted and noised: ``_world``),
@@ -382,7 +383,14 @@ HEADER = (
 )
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _interrupted)  # unwind: every server and worker is stopped
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--populations", default="25,50", help="simulated learners")
     parser.add_argument("--scale", type=float, default=40.0, help="time-scaling factor S")
@@ -394,7 +402,8 @@ def main() -> None:
     parser.add_argument("--compare-at", type=int, default=50, help="also run checks in web")
     parser.add_argument(
         "--broker",
-        default=os.environ.get("CELERY_BROKER_URL") or "amqp://guest:guest@127.0.0.1:5672//",
+        default=os.environ.get("BENCH_BROKER_URL") or "amqp://guest:guest@127.0.0.1:5672//",
+        help="RabbitMQ URL; use a vhost no other app's workers consume (BENCH_BROKER_URL)",
     )
     args = parser.parse_args()
     populations = sorted(int(p) for p in args.populations.split(","))
