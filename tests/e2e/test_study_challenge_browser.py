@@ -16,11 +16,21 @@ from skilltrace.study.models import CheckAttempt, FaceCheck
 pytestmark = pytest.mark.e2e
 
 
+def study_page(browser, live_server, classroom, password):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.fill("#login", classroom.learner.mobile)
+    page.fill("#password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server}/learner/")
+    page.goto(f"{live_server}/study/lessons/{classroom.lesson.id}")
+    page.click("#study-start")
+    return page
+
+
 def test_the_player_shows_the_challenge_and_sends_the_burst(
     app, live_server, browser_with_camera, classroom, tmp_path, password, monkeypatch
 ):
-    from test_study_browser import study_page
-
     monkeypatch.setitem(app.config, "FACE_CHALLENGE", "turn_left")
     monkeypatch.setitem(app.config, "FACE_CHECK_WINDOW_S", 60)
     camera = write_y4m(
