@@ -96,9 +96,12 @@ def wait_for(predicate, timeout, what):
 
 
 @needs_services
-def test_a_face_worker_killed_mid_check_is_replaced_and_credits_once(study, app, face_worker):
+def test_a_face_worker_killed_mid_check_is_replaced_and_credits_once(
+    study, app, face_worker, monkeypatch
+):
     from skilltrace.tasks import FACE_QUEUE
 
+    monkeypatch.setitem(app.config, "FACE_CHECK_ANSWER_WAIT_S", 0)
     control = face_worker.app.control
     mine = [face_worker.hostname]
     control.cancel_consumer(FACE_QUEUE, destination=mine, reply=True)  # only the doomed one
@@ -124,11 +127,20 @@ def test_a_face_worker_killed_mid_check_is_replaced_and_credits_once(study, app,
             content_type="multipart/form-data",
         )
         assert accepted.status_code == 202, accepted.get_json()
+        # The worker verifies the faces, takes the session lock and opens the transaction
+        # applying the verdict; a SHARE lock on the attempts table holds it there.
+        blocker = db.engine.connect()
+        blocker.execute(text("LOCK TABLE check_attempts IN SHARE MODE"))
         attempt_id = accepted.get_json()["attempt_id"]
-        wait_for(lambda: b"skilltrace.verify_check" in log.read_bytes(), 30, "the task")
+        lock_key = f"lock:study:session:{study.session_id}"
+        from skilltrace.state import current_state
+
+        wait_for(lambda: current_state().get(lock_key), 60, "the worker to apply the verdict")
         time.sleep(0.3)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
+        blocker.rollback()
+        blocker.close()
         db.session.expire_all()
         pending = db.session.get(CheckAttempt, attempt_id).status
         assert pending == AttemptStatus.PENDING, "the worker finished before it was killed"
