@@ -189,12 +189,14 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
 def _generate(port, learners, bursts, lesson_id, heartbeat_s, window, start_by, out):
     async def run():
         tally = Tally()
-        await asyncio.gather(
+        outcomes = await asyncio.gather(
             *(
                 _learner(port, learner, bursts[i], lesson_id, heartbeat_s, window, tally, start_by)
                 for i, learner in enumerate(learners)
-            )
+            ),
+            return_exceptions=True,
         )
+        tally.failures += [repr(o) for o in outcomes if isinstance(o, BaseException)]
         return tally
 
     out.put(asyncio.run(run()))
