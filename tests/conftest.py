@@ -36,6 +36,21 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 def pytest_configure(config):
     if IN_CI and not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
         raise pytest.UsageError("CI=true needs DATABASE_URL and REDIS_URL (PostgreSQL and Redis)")
+    if IN_CI:
+        _require_broker(os.environ.get("CELERY_BROKER_URL", ""))
+
+
+def _require_broker(url: str) -> None:
+    """Under CI the face checks run on real Celery workers: RabbitMQ must answer."""
+    if not url:
+        raise pytest.UsageError("CI=true needs CELERY_BROKER_URL (RabbitMQ)")
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as error:  # noqa: BLE001 - any failure to connect fails the run
+        raise pytest.UsageError(f"CI=true: RabbitMQ at {url} is unreachable: {error}") from None
 
 
 def reset_schema(db) -> None:
@@ -94,9 +109,18 @@ def _app(tmp_path_factory):
 
 
 def truncate_all(db) -> None:
+    from sqlalchemy.exc import OperationalError
+
     tables = [t.name for t in db.metadata.sorted_tables]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for attempt in range(3):  # a face worker may still be applying a verdict: deadlock
+            try:
+                db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                break
+            except OperationalError:
+                db.session.rollback()
+                if attempt == 2:
+                    raise
     else:
         for name in reversed(tables):
             db.session.execute(text(f"DELETE FROM {name}"))

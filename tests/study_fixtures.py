@@ -45,13 +45,36 @@ class Classroom:
     photos: Path
 
 
+@pytest.fixture(scope="session")
+def face_worker(_app):
+    """A real Celery worker (in a thread, on RabbitMQ) when ``CELERY_BROKER_URL`` is set;
+    without a broker, tasks run eagerly and this is None."""
+    from celery.contrib.testing.worker import start_worker
+
+    from skilltrace.tasks import FACE_QUEUE, JOB_QUEUE, celery_app
+
+    if not _app.config["CELERY_BROKER_URL"]:
+        yield None
+        return
+    celery_app.control.purge()  # messages of an earlier, interrupted run
+    with start_worker(
+        celery_app,
+        pool="solo",
+        perform_ping_check=False,
+        queues=[FACE_QUEUE, JOB_QUEUE],
+        loglevel="WARNING",
+    ) as worker:
+        yield worker
+
+
 @pytest.fixture
-def classroom(app, make_user, lesson_video, shared_faces, monkeypatch) -> Classroom:
+def classroom(app, make_user, lesson_video, shared_faces, monkeypatch, face_worker) -> Classroom:
     from skilltrace.courses.classes import class_service, local_today
     from skilltrace.courses.services import CourseData, course_service
     from skilltrace.faces.services import enrollment_service
 
     monkeypatch.setitem(app.config, "MINUTES_PER_HOUR_UNIT", 1)
+    monkeypatch.setitem(app.config, "FACE_CHALLENGE", "none")  # still photos: match only
     provider = make_user.provider(city="6101")
     staff = make_user(Role.PROVIDER_STAFF, provider=provider)
     regulator = make_user(Role.REGULATOR, scope="61")
@@ -109,11 +132,23 @@ class StudyDriver:
             "nonce": check["nonce"] if nonce is None else nonce,
             "frames": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)],
         }
-        return self.post(
+        response = self.post(
             f"/api/v1/study/sessions/{self.session_id}/checks/{check['id']}",
             data=data,
             content_type="multipart/form-data",
         )
+        return self.verdict(response)
+
+    def verdict(self, response, timeout: float = 30.0):
+        """The answer's verdict: a 202 is polled (as the player does) until it is decided."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while response.status_code == 202:
+            assert time.monotonic() < deadline, "no verdict in time (is a face worker running?)"
+            time.sleep(0.05)
+            response = self.client.get(response.get_json()["poll"])
+        return response
 
     def beat(
         self,

@@ -7,7 +7,7 @@ Revises: 0005_study
 from alembic import op
 
 revision = "0010_scope_indexes"
-down_revision = "0007_appeals"
+down_revision = "0009_check_attempts"
 branch_labels = None
 depends_on = None
 

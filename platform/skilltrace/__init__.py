@@ -78,12 +78,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         domain = importlib.import_module(f"skilltrace.{name}")
         if hasattr(domain, "init_app"):
             domain.init_app(app)
-    from skilltrace import demo
+    from skilltrace import demo, tasks
 
     demo.init_app(app)
     from skilltrace import startup
 
     startup.init_app(app)
+    tasks.init_app(app)
     return app
 
 

@@ -39,6 +39,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Live-state store (sessions, counters, heartbeats). Unset: an "
         "in-process store, valid for a single process only.",
     ),
+    Setting(
+        "CELERY_BROKER_URL",
+        "",
+        "RabbitMQ URL of the Celery broker (face checks and scheduled jobs run in "
+        "`celery worker`/`beat`). Unset: tasks run eagerly in the web process (demo only).",
+    ),
     Setting("STATE_KEY_PREFIX", "st:", "Prefix of every key in the live-state store."),
     Setting("MEDIA_ROOT", str(REPO_ROOT / "media"), "Folder of runtime uploads."),
     Setting(
@@ -125,6 +131,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FACE_CHECK_MAX_S", 900, "Latest next face check after a passed one, seconds."),
     Setting("FACE_CHECK_WINDOW_S", 60, "Seconds a learner has to answer a face check."),
     Setting("FACE_CHECK_MAX_TRIES", 3, "Tries allowed within one check window."),
+    Setting(
+        "FACE_CHALLENGE",
+        "random",
+        "Liveness challenge of each face check: random (turn_left or turn_right, chosen "
+        "per check), turn_left, turn_right or none (match only).",
+    ),
+    Setting(
+        "FACE_CHECK_ANSWER_WAIT_S",
+        2.0,
+        "How long a check answer waits for its verdict before answering 202 with a URL "
+        "to poll (seconds).",
+    ),
     Setting(
         "APPEAL_DAYS", 7, "Days after a failed or missed face check in which it may be appealed."
     ),

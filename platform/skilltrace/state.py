@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -36,6 +37,9 @@ class LiveState(Protocol):
     def ltrim_tail(self, key: str, keep: int) -> None: ...
     def delete_prefix(self, prefix: str) -> int: ...
     def ping(self) -> bool: ...
+    def delete_if(self, key: str, value: str) -> bool:
+        """Delete ``key`` only if it holds ``value`` (one atomic step)."""
+
     def replace_if_unchanged(
         self, key: str, seen: str, value: str, ttl: float, *, lock: str, claim: Claim
     ) -> bool:
@@ -64,6 +68,10 @@ if holder and holder ~= ARGV[4] then return 0 end
 redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
 return 1
+"""
+DELETE_IF_LUA = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
 """
 
 
@@ -192,6 +200,13 @@ class InProcessState:
     def ping(self):
         return True
 
+    def delete_if(self, key, value):
+        with self._lock:
+            if self._live(self.prefix + key) != value:
+                return False
+            del self._data[self.prefix + key]
+            return True
+
     def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim):
         with self._lock:
             if self._live(self.prefix + f"lock:{lock}") is not None:
@@ -263,6 +278,9 @@ class RedisState:
     def ping(self):
         return bool(self.client.ping())
 
+    def delete_if(self, key, value):
+        return bool(self.client.eval(DELETE_IF_LUA, 1, self.prefix + key, value))
+
     def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim):
         keys = (self.prefix + key, self.prefix + f"lock:{lock}", self.prefix + claim.key)
         args = (
@@ -311,20 +329,63 @@ class LockBusy(Exception):
 def held_lock(state: LiveState, key: str, ttl: float = 15.0, wait: float = 5.0):
     """A short mutual-exclusion lock in the store (per study session, for example).
 
-    The lock expires after ``ttl`` seconds even if its holder dies; it is released only by
-    its own holder (a random token).
+    The lock names its holder (host, process id and start time, then a random part). It
+    expires after ``ttl`` seconds even if its holder dies, and a waiter on the same host
+    releases it at once when that process is gone (a killed worker does not keep its
+    requests waiting for the TTL). It is released only by its own holder.
     """
-    token = secrets.token_hex(8)
+    token = f"{HOLDER}:{secrets.token_hex(8)}"
     deadline = time.monotonic() + wait
     while not state.set(f"lock:{key}", token, ttl=ttl, nx=True):
+        holder = state.get(f"lock:{key}")
+        if holder and holder_is_dead(holder):
+            log.warning("lock %s: its holder %s is gone; released", key, holder)
+            state.delete_if(f"lock:{key}", holder)
+            continue
         if time.monotonic() >= deadline:
             raise LockBusy(key)
         time.sleep(0.02)
     try:
         yield
     finally:
-        if state.get(f"lock:{key}") == token:
-            state.delete(f"lock:{key}")
+        state.delete_if(f"lock:{key}", token)
+
+
+def _process_started(pid: int) -> str | None:
+    """The start time of process ``pid`` (clock ticks since boot), None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return fields[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def _holder_name() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_started(pid) or 0}"
+
+
+class _Holder:
+    """This process's name in lock tokens (recomputed after a fork)."""
+
+    def __str__(self) -> str:
+        pid = os.getpid()
+        if getattr(self, "pid", None) != pid:
+            self.pid, self.name = pid, _holder_name()
+        return self.name
+
+
+HOLDER = _Holder()
+
+
+def holder_is_dead(token: str) -> bool:
+    """Whether a lock token names a process of this host that no longer runs (a pid reused
+    by a newer process has another start time). Holders on other hosts are left to the TTL."""
+    host, pid, started, *_ = (token.split(":") + ["", "", ""])[:4]
+    if host != socket.gethostname() or not pid.isdigit() or started == "0":
+        return False
+    return _process_started(int(pid)) != started
 
 
 def init_app(app: Flask) -> None:

@@ -6,8 +6,9 @@ Builds a world on PostgreSQL + Redis (see ``_world.py``: DATABASE_URL, default s
 default Redis db 7), one learner in an open class enrolled from obama/obama.jpg. Each round
 starts a session (``take_over``) and answers its sign-in check with a new burst of three
 640x480 JPEG frames of obama/obama1.jpg (shifted and noised like a webcam), through the real
-handler in-process. "Server time" is the time inside the WSGI call; ``verify_burst`` is timed
-inside the same requests. Target: the answer <= 250 ms p50.
+handler in-process, with no broker (the face check is verified and applied inside the request,
+as a face worker would; ``load.py`` measures the queued path). "Server time" is the time inside
+the WSGI call; ``verify_burst`` is timed inside the same requests. Target: the answer <= 250 ms p50.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class Timings:
 def run(rounds: int, warm: int) -> dict[str, list[float]]:
     from skilltrace.faces.services import face_engine
 
-    with World() as world:
+    with World(CELERY_BROKER_URL="", FACE_CHALLENGE="none") as world:
         room = world.classroom(learners=1, lesson_seconds=3600)
         world.warm_up_faces()
         timings = Timings()

@@ -14,6 +14,9 @@
   const countdown = document.getElementById("check-countdown");
   const checkMessage = document.getElementById("check-message");
   const checkGo = document.getElementById("check-go");
+  const instruction = document.getElementById("check-instruction");
+  const instructionText = document.getElementById("check-instruction-text");
+  const arrowBox = document.getElementById("check-arrow");
   const startBtn = document.getElementById("study-start");
   const endBtn = document.getElementById("study-end");
   const message = document.getElementById("study-message");
@@ -132,6 +135,46 @@
     clearInterval(countdownTimer);
   }
 
+  // The server's liveness challenge: neutral frames first, then the instruction (text and
+  // an arrow), a moment for the turn to begin, then frames while the learner turns.
+  function instruct(text, arrow) {
+    instruction.hidden = !text;
+    instructionText.textContent = text || "";
+    arrowBox.textContent = arrow || "";
+    arrowBox.className = "arrow" + (arrow ? " moving" : "");
+  }
+
+  async function captureBurst(form) {
+    const neutral = check.challenge ? check.neutral_frames : check.frames;
+    instruct(cfg.messages.look_at_camera, "");
+    for (let i = 0; i < neutral; i++) {
+      if (i) await sleep(check.frame_interval_ms);
+      form.append("frames", await grab(), "frame" + i + ".jpg");
+    }
+    if (!check.challenge) return;
+    instruct(check.instruction, check.challenge === "turn_left" ? "\u2190" : "\u2192");
+    await sleep(cfg.turnLeadMs);
+    for (let i = 0; i < check.turned_frames; i++) {
+      if (i) await sleep(check.frame_interval_ms);
+      form.append("frames", await grab(), "frame" + (neutral + i) + ".jpg");
+    }
+  }
+
+  // A 202 means a face worker is verifying the answer: poll the URL it gave until decided.
+  async function verdictOf(status, body) {
+    while (status === 202 && body.poll) {
+      checkMessage.textContent = cfg.messages.verifying;
+      await sleep(1000 * (Number(body.retry_after) || 1));
+      if (!check) return { status: 0, body: {} };
+      ({ status, body } = await api(body.poll, { method: "GET" }));
+    }
+    return { status, body };
+  }
+
+  function explain(reason) {
+    return cfg.messages[reason] || cfg.messages.check_failed;
+  }
+
   async function answerCheck() {
     if (answering || !check) return;
     answering = true;
@@ -141,12 +184,12 @@
       await sleep(600);
       const form = new FormData();
       form.append("nonce", check.nonce);
-      for (let i = 0; i < check.frames; i++) {
-        if (i) await sleep(check.frame_interval_ms);
-        form.append("frames", await grab(), "frame" + i + ".jpg");
-      }
+      await captureBurst(form);
+      instruct("", "");
+      checkMessage.textContent = cfg.messages.verifying;
       const url = cfg.api + "/" + session.session_id + "/checks/" + check.id;
-      const { status, body } = await api(url, { method: "POST", body: form });
+      const sent = await api(url, { method: "POST", body: form });
+      const { status, body } = await verdictOf(sent.status, sent.body);
       if (status === 200) {
         session.state = body.state;
         show(body.state);
@@ -158,26 +201,30 @@
           startHeartbeats();
           video.play().catch(() => {});
         } else {
-          checkMessage.textContent = cfg.messages[body.reason] || body.reason;
+          checkMessage.textContent = explain(body.reason);
           if (body.check) {
             check = body.check; checkDeadline = Date.now() + body.check.seconds_left * 1000;
             checkGo.disabled = false;
           } else {
             closeCheck();
-            say(body.reason);
+            message.textContent = explain(body.reason);
             if (body.state === "ended") finished(); else startHeartbeats();
           }
         }
-      } else {
+      } else if (status) {
         const code = errorCode(body);
         checkMessage.textContent = cfg.messages[code] || errorText(body);
+        checkGo.disabled = false;
         if (code === "check_expired" || code === "check_closed") {
           closeCheck();
           say(code, errorText(body));
         }
         if (code === "session_ended" || code === "session_expired") { closeCheck(); finished(); }
+      } else {
+        checkGo.disabled = false;
       }
     } finally {
+      instruct("", "");
       answering = false;
     }
   }

@@ -11,7 +11,9 @@ from skilltrace.api.frame import api_auth, api_blueprint, json_body
 from skilltrace.api.openapi import responses
 from skilltrace.errors import DomainError
 from skilltrace.identity.models import Role
-from skilltrace.study.checks import answer_check
+from skilltrace.study.attempts import answer_json, attempt_of, wait_for_verdict
+from skilltrace.study.challenges import burst_plan
+from skilltrace.study.checks import accept_answer
 from skilltrace.study.heartbeats import record_heartbeat
 from skilltrace.study.reports import learner_ledger
 from skilltrace.study.wiring import study_service
@@ -48,8 +50,7 @@ def check_json(check, nonce: str | None, now) -> dict | None:
         "nonce": nonce,
         "deadline": check.deadline_at.isoformat(),
         "seconds_left": max(0, math.floor((check.deadline_at - now).total_seconds())),
-        "frames": 3,
-        "frame_interval_ms": 500,
+        **burst_plan(check.challenge),
         "tries_left": max(0, config["FACE_CHECK_MAX_TRIES"] - check.tries),
     }
 
@@ -137,8 +138,9 @@ def heartbeat(session_id: int, body: dict):
 @responses(
     {
         200: "Verdict",
+        202: "Accepted; poll the URL in ``poll`` for the verdict",
         403: "Wrong nonce",
-        409: "Check closed",
+        409: "Check closed / an earlier answer is still being verified",
         410: "Check expired",
         422: "No frames",
     },
@@ -152,20 +154,26 @@ def heartbeat(session_id: int, body: dict):
 )
 def answer(session_id: int, check_id: int):
     """Answer a face check with a burst of camera frames (multipart ``frames``)."""
+    from skilltrace.tasks import enqueue_check
+
     files = request.files.getlist("frames")
     frames = [f.read() for f in files]
     service = study_service()
-    result = answer_check(
+    attempt = accept_answer(
         service, g.api_user, session_id, check_id, request.form.get("nonce", ""), frames
     )
-    return {
-        "passed": result.passed,
-        "reason": result.reason,
-        "distances": result.distances,
-        "state": result.session.state,
-        "credited_seconds": round(result.session.credited_seconds, 1),
-        "check": check_json(result.next_check, result.live.nonce, service.c.clock.now()),
-    }
+    enqueue_check(attempt.id)
+    wait_for_verdict(service, attempt.id, current_app.config["FACE_CHECK_ANSWER_WAIT_S"])
+    return answer_json(service, attempt_of(service, g.api_user, session_id, check_id, attempt.id))
+
+
+@bp.get("/study/sessions/<int:session_id>/checks/<int:check_id>/attempts/<int:attempt_id>")
+@api_auth(Role.LEARNER, light=True)
+@responses({200: "Verdict", 202: "Still being verified; poll again", 404: "No such answer"})
+def answer_result(session_id: int, check_id: int, attempt_id: int):
+    """The verdict on an answer to a face check (202 while a face worker verifies it)."""
+    service = study_service()
+    return answer_json(service, attempt_of(service, g.api_user, session_id, check_id, attempt_id))
 
 
 @bp.post("/study/sessions/<int:session_id>/end")

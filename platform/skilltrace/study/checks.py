@@ -1,63 +1,56 @@
-"""Answering a face check: the learner posts a burst of camera frames for an open check.
+"""Answering a face check, step one: accept the burst (the verdict comes from a face worker).
 
-A check passes when its nonce is the open, unused one, the deadline (server clock) has not
-passed, at least two frames match the learner's enrolled template, no frame shows another or
-a second face, and the frames are neither copies of each other nor of an earlier check's.
-A failed try may be retried within the window (``FACE_CHECK_MAX_TRIES``); the last failed try
-voids the stretch since the last passed check and suspends the session until a new check
-passes.
+The learner posts a burst of camera frames for an open check. Under the session lock this
+module checks the owner, the check, its nonce and deadline (server clock), records the
+attempt (``pending``; one per try) and parks the frames, encrypted, in the live-state store
+for a short while; then, with no lock held, it enqueues ``verify_check(attempt_id)``. A face
+worker verifies the burst and applies the verdict once (``study.verifying``); the player
+polls the attempt. A failed try may be retried within the window (``FACE_CHECK_MAX_TRIES``);
+a final failure voids the stretch since the last passed check and suspends the session.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
-import json
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import orjson
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from skilltrace.errors import DomainError
-from skilltrace.study.live import LiveSession
-from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState, StudySession
-from skilltrace.study.services import StudyService, _require_running, nonce_hash
+from skilltrace.study.models import AttemptStatus, CheckAttempt, CheckStatus, FaceCheck
+from skilltrace.study.services import StudyService, nonce_hash, require_running
 
 MAX_FRAMES = 5
-# Evidence of cheating ends the check at once; other failures (no face, blur) may be retried.
-FINAL_REASONS = frozenset({"replayed_frames", "multiple_faces", "impostor"})
+# An attempt not decided this long after it was accepted is given up (its worker died with
+# no broker to hand it to another): the learner may answer again.
+ATTEMPT_GIVEN_UP_S = 90
+PARKED_FRAMES_TTL_S = 300
 
 
-@dataclass(frozen=True)
-class CheckAnswer:
-    """What the learner gets back after posting frames."""
-
-    session: StudySession
-    check: FaceCheck
-    reason: str | None
-    distances: list
-    passed: bool
-    next_check: FaceCheck | None
-    live: LiveSession
-
-
-def answer_check(
+def accept_answer(
     service: StudyService,
     learner,
     session_id: int,
     check_id: int,
     nonce: str,
     frames: list[bytes],
-) -> CheckAnswer:
-    """Verify a burst of frames for an open check of the learner's session."""
+) -> CheckAttempt:
+    """Record a pending attempt for an open check of the learner's session and park its
+    frames; the caller enqueues it (after this commit, outside the lock)."""
     c = service.c
-    with service._locked(f"study:session:{session_id}"):
+    with service.locked(f"study:session:{session_id}"):
         session = service.own_session(learner, session_id)
-        _require_running(session)
+        require_running(session)
         check = c.db.get(FaceCheck, check_id)
         if check is None or check.session_id != session.id:
             raise DomainError("check_not_found", _l("No such face check."), status=404)
-        live = service._live(session)
+        live = service.load_live(session)
         now = c.clock.now()
-        service._still_allowed(learner, session, live, now)
+        service.check_access(learner, session, live, now)
         if check.status != CheckStatus.OPEN:
             _refuse(service, session, check, "check_closed", now)
             raise DomainError(
@@ -72,9 +65,15 @@ def answer_check(
                 _l("This answer does not belong to the current check."),
                 status=403,
             )
+        if live_pending_attempt(service, check, now) is not None:
+            raise DomainError(
+                "check_pending",
+                _l("Your last answer to this check is still being verified. Wait a moment."),
+                status=409,
+            )
         if now > check.deadline_at:
             service.expire_overdue_check(session, live, now)
-            service._save(session, live)
+            service.save(session, live)
             c.db.commit()
             raise DomainError(
                 "check_expired",
@@ -88,28 +87,56 @@ def answer_check(
             raise DomainError(
                 "frames_invalid", _l("Send between 1 and 5 camera frames."), field="frames"
             )
-        template = c.template_of(learner.id)
-        if service.live.frames_seen_before(learner.id, frames):
-            reason, passed, thumbnail = "replayed_frames", False, None
-            distances, tracked = [None] * len(frames), []
-        else:
-            verdict = c.verify_burst(template, frames)
-            reason, distances, passed = verdict.reason, verdict.distances, verdict.passed
-            tracked = [frame.index for frame in verdict.frames if frame.tracked]
-            thumbnail = next((f.thumbnail for f in verdict.frames if f.thumbnail), None)
-        service.live.remember_frames(learner.id, frames)
-        check.tries += 1
-        check.distances_json = json.dumps(distances)
-        if thumbnail is not None:
-            check.snapshot_id = c.store_snapshot(learner.id, thumbnail).id
-        next_check = None
-        if passed:
-            _pass(service, session, live, check, distances, tracked, now)
-        else:
-            next_check = _fail(service, session, live, check, reason, distances, now)
-        service._save(session, live)
+        attempt = CheckAttempt(
+            check_id=check.id,
+            session_id=session.id,
+            learner_id=session.learner_id,
+            attempt_no=_attempts(service, check) + 1,
+            status=AttemptStatus.PENDING,
+            frame_count=len(frames),
+            received_at=now,
+        )
+        c.db.add(attempt)
+        c.db.flush()
+        park_frames(c.state, attempt.id, frames)
         c.db.commit()
-        return CheckAnswer(session, check, reason, distances, passed, next_check, live)
+        return attempt
+
+
+def _attempts(service: StudyService, check: FaceCheck) -> int:
+    return service.c.db.scalar(
+        select(func.count()).select_from(CheckAttempt).where(CheckAttempt.check_id == check.id)
+    )
+
+
+def live_pending_attempt(
+    service: StudyService, check: FaceCheck, now: datetime
+) -> CheckAttempt | None:
+    """The check's pending attempt, unless it is given up: its frames are gone or it was
+    accepted more than ``ATTEMPT_GIVEN_UP_S`` ago (it is then marked ``lost``, not a try)."""
+    c = service.c
+    attempt = c.db.scalar(
+        select(CheckAttempt).where(
+            CheckAttempt.check_id == check.id, CheckAttempt.status == AttemptStatus.PENDING
+        )
+    )
+    if attempt is None:
+        return None
+    too_old = now - attempt.received_at > timedelta(seconds=ATTEMPT_GIVEN_UP_S)
+    if too_old or c.state.get(_frames_key(attempt.id)) is None:
+        give_up(service, attempt, now)
+        return None
+    return attempt
+
+
+def give_up(service: StudyService, attempt: CheckAttempt, now: datetime) -> bool:
+    """Mark a pending attempt ``lost`` (once; the caller commits)."""
+    from skilltrace.study.verifying import settle
+
+    lost = settle(service.c.db, attempt.id, AttemptStatus.LOST, now, reason="answer_lost")
+    if lost:
+        service.c.state.delete(_frames_key(attempt.id))
+    return lost
 
 
 def _refuse(service, session, check, code, now) -> None:
@@ -124,56 +151,45 @@ def _refuse(service, session, check, code, now) -> None:
     service.c.db.commit()
 
 
-def _pass(service, session, live, check, distances, tracked, now) -> None:
-    c = service.c
-    check.status, check.decided_at, check.reason = CheckStatus.PASSED, now, None
-    live.nonce = None
-    c.trace.append(
-        session.learner_id,
-        "check_passed",
-        {
-            "check_id": check.id,
-            "kind": check.kind,
-            "distances": distances,
-            "tracked": tracked,
-            "tries": check.tries,
-        },
-        session_id=session.id,
-        at=now,
-    )
-    service._apply(session, live, {"type": "check_passed"}, now)
-    if check.kind == CheckKind.CLOSING or session.state == SessionState.CLOSING:
-        service._finish(session, live, "ended_by_learner", at=now)
-        return
-    session.state = SessionState.ACTIVE
-    service.schedule_next_check(live, now)
+# -- parked frames (live state, encrypted, short TTL) --------------------------------------------
+def _frames_key(attempt_id: int) -> str:
+    return f"study:attempt:{attempt_id}:frames"
 
 
-def _fail(service, session, live, check, reason, distances, now):
-    c = service.c
-    max_tries = c.config["FACE_CHECK_MAX_TRIES"]
-    final = check.tries >= max_tries or reason in FINAL_REASONS
-    c.trace.append(
-        session.learner_id,
-        "check_failed",
-        {
-            "check_id": check.id,
-            "kind": check.kind,
-            "reason": reason,
-            "distances": distances,
-            "try": check.tries,
-            "final": final,
-        },
-        session_id=session.id,
-        at=now,
-    )
-    if not final:
-        return check
-    check.status, check.decided_at, check.reason = CheckStatus.FAILED, now, reason
-    live.nonce = None
-    service._apply(session, live, {"type": "check_failed"}, now)
-    if session.state == SessionState.CLOSING:
-        service._finish(session, live, "closing_check_failed", at=now)
+def _done_key(attempt_id: int) -> str:
+    return f"study:attempt:{attempt_id}:done"
+
+
+def _context(attempt_id: int) -> bytes:
+    return f"check-attempt:{attempt_id}".encode()
+
+
+def park_frames(state, attempt_id: int, frames: list[bytes]) -> None:
+    cipher = current_app.extensions["skilltrace.cipher"]
+    sealed = [
+        base64.b64encode(cipher.encrypt(frame, _context(attempt_id))).decode() for frame in frames
+    ]
+    state.set(_frames_key(attempt_id), orjson.dumps(sealed).decode(), ttl=PARKED_FRAMES_TTL_S)
+
+
+def parked_frames(state, attempt_id: int) -> list[bytes] | None:
+    text = state.get(_frames_key(attempt_id))
+    if text is None:
         return None
-    session.state = SessionState.SUSPENDED
-    return None
+    cipher = current_app.extensions["skilltrace.cipher"]
+    return [
+        cipher.decrypt(base64.b64decode(item), _context(attempt_id)) for item in orjson.loads(text)
+    ]
+
+
+def drop_frames(state, attempt_id: int) -> None:
+    state.delete(_frames_key(attempt_id))
+
+
+def mark_done(state, attempt_id: int, status: str) -> None:
+    """Tell a waiting answer request the verdict is in (it then reads the row)."""
+    state.set(_done_key(attempt_id), status, ttl=120)
+
+
+def is_done(state, attempt_id: int) -> bool:
+    return state.get(_done_key(attempt_id)) is not None

@@ -13,7 +13,6 @@ from skilltrace.extensions import db
 from skilltrace.identity.models import Role, User
 from skilltrace.identity.services import account_service
 from skilltrace.study.crediting import CreditingRules
-from skilltrace.study.models import SessionState, StudySession
 from skilltrace.study.projection import replay_trace, stored_ledger
 from skilltrace.traces.services import TraceLog
 
@@ -55,15 +54,15 @@ def recompute(learner: str):
 @study_cli.command("sweep")
 def sweep():
     """End sessions whose heartbeats stopped (their open stretch is voided)."""
-    from skilltrace.study.wiring import study_service
+    from skilltrace.study.jobs import sweep_sessions
 
-    service = study_service()
-    ended = 0
-    for session in db.session.scalars(
-        select(StudySession).where(StudySession.state != SessionState.ENDED)
-    ).all():
-        if service.live.active_session(session.learner_id) != session.id:
-            service._finish(session, service.live.load(session.id), "expired")
-            ended += 1
-    db.session.commit()
-    click.echo(f"{ended} sessions ended")
+    click.echo(f"{sweep_sessions()} sessions ended")
+
+
+@study_cli.command("expire-checks")
+def expire_checks_command():
+    """Miss face checks whose deadline passed; hand long-pending answers to a worker again."""
+    from skilltrace.study.jobs import expire_checks
+
+    missed, handed = expire_checks()
+    click.echo(f"{missed} checks missed, {handed} answers handed to a face worker again")

@@ -8,7 +8,7 @@ from datetime import datetime
 from skilltrace.study.live import HeartbeatResult, LiveSession, OpenCheck
 from skilltrace.study.models import CheckKind, SessionState
 from skilltrace.study.replay import step
-from skilltrace.study.services import StudyService, _require_running
+from skilltrace.study.services import StudyService, require_running
 
 RUNNING_STATES = frozenset(
     {
@@ -42,7 +42,7 @@ def record_heartbeat(
     result = _lock_free(service, learner, session_id, beat, now, seen, live, fresh=True)
     if result is not None:
         return result
-    with service._locked(f"study:session:{session_id}"):
+    with service.locked(f"study:session:{session_id}"):
         live = service.live.load(session_id)
         if _owned(live, learner):
             if _too_soon(service, live, now):
@@ -122,27 +122,27 @@ def _fold_quietly(
 
 def _with_rows(service: StudyService, learner, session_id: int, beat: dict, now: datetime):
     session = service.own_session(learner, session_id)
-    _require_running(session)
-    live = service._live(session)
+    require_running(session)
+    live = service.load_live(session)
     stamp = now.timestamp()
     if stamp - live.header.get("access_at", 0) >= service.c.config["STUDY_ACCESS_RECHECK_S"]:
-        service._still_allowed(learner, session, live, now)
+        service.check_access(learner, session, live, now)
         live.header["access_at"] = stamp
     service.expire_overdue_check(session, live, now)
-    service._apply(session, live, {"type": "heartbeat", **beat}, now)
+    service.apply(session, live, {"type": "heartbeat", **beat}, now)
     session.last_heartbeat_at = now
     check = service.open_check(session)
     if check is None and session.state == SessionState.SUSPENDED:
-        check = service._issue_check(session, live, CheckKind.RESUME, now)
+        check = service.issue_check(session, live, CheckKind.RESUME, now)
     elif (
         check is None
         and session.state == SessionState.ACTIVE
         and live.next_check_at is not None
         and stamp >= live.next_check_at
     ):
-        check = service._issue_check(session, live, CheckKind.RANDOM, now)
+        check = service.issue_check(session, live, CheckKind.RANDOM, now)
         session.state = SessionState.CHECKING
-    service._save(session, live)
+    service.save(session, live)
     if not service.live.touch(learner.id, session.id):
         service.live.claim(learner.id, session.id)
     result = HeartbeatResult(

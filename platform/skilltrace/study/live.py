@@ -150,9 +150,13 @@ class LiveStore:
         return any(_digest(frame) in seen for frame in frames)
 
     def remember_frames(self, learner_id: int, frames: list[bytes]) -> None:
+        self.remember_prints(learner_id, tuple(_digest(frame) for frame in frames))
+
+    def remember_prints(self, learner_id: int, prints: tuple) -> None:
+        """Remember frame digests (``_digest``) as used."""
         key = f"study:frames:{learner_id}"
-        for frame in frames:
-            self.state.rpush(key, _digest(frame), ttl=SEEN_FRAMES_TTL_S)
+        for digest in prints:
+            self.state.rpush(key, digest, ttl=SEEN_FRAMES_TTL_S)
         self.state.ltrim_tail(key, SEEN_FRAMES_KEPT)
 
 
@@ -176,12 +180,13 @@ class OpenCheck:
     kind: str
     deadline_at: datetime
     tries: int
+    challenge: str | None = None
 
     @classmethod
     def of(cls, check: FaceCheck | None) -> OpenCheck | None:
         if check is None:
             return None
-        return cls(check.id, check.kind, check.deadline_at, check.tries)
+        return cls(check.id, check.kind, check.deadline_at, check.tries, check.challenge)
 
     def to_header(self) -> dict:
         return {
@@ -189,6 +194,7 @@ class OpenCheck:
             "kind": self.kind,
             "deadline": self.deadline_at.timestamp(),
             "tries": self.tries,
+            "challenge": self.challenge,
         }
 
     @classmethod
@@ -196,7 +202,7 @@ class OpenCheck:
         if not data:
             return None
         deadline = datetime.fromtimestamp(data["deadline"], UTC)
-        return cls(data["id"], data["kind"], deadline, data["tries"])
+        return cls(data["id"], data["kind"], deadline, data["tries"], data.get("challenge"))
 
 
 @dataclass(frozen=True)

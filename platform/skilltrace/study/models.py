@@ -73,6 +73,35 @@ class FaceCheck(db.Model):
     reason: Mapped[str | None] = mapped_column(String(32))
     distances_json: Mapped[str | None] = mapped_column(Text)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("face_snapshots.id"))
+    challenge: Mapped[str | None] = mapped_column(String(16))  # liveness: turn_left, …
+
+
+class AttemptStatus(enum.StrEnum):
+    PENDING = "pending"  # frames parked, waiting for a face worker
+    PASSED = "passed"
+    FAILED = "failed"
+    VOID = "void"  # the check was closed (session ended, check expired) before the verdict
+    LOST = "lost"  # the frames were gone before any worker verified them; not a try
+
+
+class CheckAttempt(db.Model):
+    """One answer to a face check: accepted (pending), then decided once by a face worker."""
+
+    __tablename__ = "check_attempts"
+    __table_args__ = (UniqueConstraint("check_id", "attempt_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("face_checks.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("study_sessions.id"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    attempt_no: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12), default=AttemptStatus.PENDING, index=True)
+    frame_count: Mapped[int]
+    received_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(32))
+    final: Mapped[bool] = mapped_column(default=False)
+    distances_json: Mapped[str | None] = mapped_column(Text)
 
 
 class CreditedTime(db.Model):

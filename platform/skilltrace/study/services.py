@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from skilltrace.clock import SystemClock
 from skilltrace.errors import DomainError
 from skilltrace.state import LiveState, LockBusy, held_lock
+from skilltrace.study.challenges import choose_challenge, default_check_mode
 from skilltrace.study.crediting import CreditingRules
 from skilltrace.study.ledger import LessonInfo
 from skilltrace.study.live import LiveSession, LiveStore, OpenCheck, RecentWrites
@@ -31,6 +32,12 @@ from skilltrace.study.replay import StudyState, step
 from skilltrace.traces.services import TraceLog
 
 _random = secrets.SystemRandom()
+
+
+class FaceVerifier(Protocol):
+    """Contract A: ``skilltrace.faces.checking.verify_check`` (writes nothing)."""
+
+    def __call__(self, learner_id: int, frames: list[bytes], challenge: str | None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -45,8 +52,10 @@ class StudyCollaborators:
     config: dict
     access: Any  # callable(learner, lesson_id, today) -> StudyAccess; raises DomainError
     template_of: Any  # callable(learner_id) -> template or None
-    verify_burst: Any  # callable(template, frames) -> BurstVerdict
+    verify_check: FaceVerifier  # (learner_id, frames, challenge) -> CheckVerdict
+    remember_frames: Any  # callable(learner_id, check_id, verdict): adds to the DB session
     store_snapshot: Any  # callable(learner_id, jpeg_bytes) -> snapshot with .id
+    check_mode: Any = default_check_mode  # callable(learner_id, class_id, now) -> str
     recent: RecentWrites | None = None  # this process's last live-state writes
 
 
@@ -57,8 +66,9 @@ class StudyService:
         self.c = c
         self.live = LiveStore(c.state, c.config["STUDY_SESSION_TTL_S"], c.recent)
 
-    # -- helpers --------------------------------------------------------------------------
-    def _locked(self, key: str):
+    # -- session steps (also used by checks, heartbeats, the face worker and the jobs) -----
+    def locked(self, key: str):
+        """The session's (or learner's) lock; a busy one is a 409 ``busy``."""
         return _Locked(self.c.state, key)
 
     def own_session(self, learner, session_id: int) -> StudySession:
@@ -74,10 +84,11 @@ class StudyService:
             return stored
         return datetime.fromtimestamp(stamp, UTC) if stamp else stored
 
-    def _live(self, session: StudySession) -> LiveSession:
+    def load_live(self, session: StudySession) -> LiveSession:
+        """The session's live state; a session whose live state expired is ended."""
         live = self.live.load(session.id)
         if live is None:
-            self._finish(session, None, "expired")
+            self.finish(session, None, "expired")
             self.c.db.commit()
             raise DomainError(
                 "session_expired",
@@ -86,7 +97,7 @@ class StudyService:
             )
         return live
 
-    def _apply(self, session: StudySession, live: LiveSession, event: dict, at: datetime):
+    def apply(self, session: StudySession, live: LiveSession, event: dict, at: datetime):
         """Fold one event; write what it caused to the trace and the ledger."""
         before = live.fold
         result = step(
@@ -131,9 +142,12 @@ class StudyService:
         session.credited_seconds += delta.seconds
         return result
 
-    def _issue_check(self, session: StudySession, live: LiveSession, kind: str, now: datetime):
+    def issue_check(self, session: StudySession, live: LiveSession, kind: str, now: datetime):
+        """Open a face check (nonce in the live state, challenge chosen here)."""
         nonce = secrets.token_urlsafe(24)
+        mode = self.c.check_mode(session.learner_id, session.class_id, now)
         check = FaceCheck(
+            challenge=choose_challenge(self.c.config["FACE_CHALLENGE"], mode),
             session_id=session.id,
             learner_id=session.learner_id,
             kind=kind,
@@ -147,13 +161,18 @@ class StudyService:
         self.c.trace.append(
             session.learner_id,
             "check_issued",
-            {"check_id": check.id, "kind": kind, "deadline": check.deadline_at},
+            {
+                "check_id": check.id,
+                "kind": kind,
+                "deadline": check.deadline_at,
+                "challenge": check.challenge,
+            },
             session_id=session.id,
             at=now,
         )
         return check
 
-    def _save(self, session: StudySession, live: LiveSession) -> None:
+    def save(self, session: StudySession, live: LiveSession) -> None:
         """Store the live state with its header rewritten from the rows."""
         if session.state == SessionState.ENDED:
             self.live.drop(session.id)
@@ -181,11 +200,11 @@ class StudyService:
         low, high = self.c.config["FACE_CHECK_MIN_S"], self.c.config["FACE_CHECK_MAX_S"]
         live.next_check_at = now.timestamp() + _random.uniform(low, high)
 
-    def _finish(self, session: StudySession, live: LiveSession | None, reason: str, at=None):
+    def finish(self, session: StudySession, live: LiveSession | None, reason: str, at=None):
         """End a session: an open stretch without a closing check is voided."""
         at = at or self._last_beat(session, live) or self.c.clock.now()
         if live is not None:
-            self._apply(session, live, {"type": "session_ended"}, at)
+            self.apply(session, live, {"type": "session_ended"}, at)
         for check in self.c.db.scalars(
             select(FaceCheck).where(
                 FaceCheck.session_id == session.id, FaceCheck.status == CheckStatus.OPEN
@@ -210,7 +229,7 @@ class StudyService:
             )
         ):
             if stale.id != keep:
-                self._finish(stale, self.live.load(stale.id), "expired")
+                self.finish(stale, self.live.load(stale.id), "expired")
 
     # -- start ----------------------------------------------------------------------------
     def start(self, learner, lesson_id: int, take_over: bool = False, client_info: str = ""):
@@ -235,7 +254,7 @@ class StudyService:
                 _l("Enroll your face photo before studying."),
                 status=409,
             )
-        with self._locked(f"study:learner:{learner.id}"):
+        with self.locked(f"study:learner:{learner.id}"):
             active_id = self.live.active_session(learner.id)
             active = self.c.db.get(StudySession, active_id) if active_id else None
             if active is not None and active.state != SessionState.ENDED:
@@ -248,7 +267,7 @@ class StudyService:
                         ),
                         status=409,
                     )
-                self._finish(active, self.live.load(active.id), "taken_over", at=now)
+                self.finish(active, self.live.load(active.id), "taken_over", at=now)
                 self.c.trace.append(
                     learner.id, "session_taken_over", {"ended_session": active.id}, at=now
                 )
@@ -282,7 +301,7 @@ class StudyService:
                 session_id=session.id,
                 at=now,
             )
-            self._apply(
+            self.apply(
                 session,
                 live,
                 {
@@ -293,16 +312,18 @@ class StudyService:
                 },
                 now,
             )
-            check = self._issue_check(session, live, CheckKind.SIGN_IN, now)
+            check = self.issue_check(session, live, CheckKind.SIGN_IN, now)
             live.header["access_at"] = now.timestamp()
-            self._save(session, live)
+            self.save(session, live)
             self.live.claim(learner.id, session.id)
             self.c.db.commit()
         return session, check, live.nonce
 
     def expire_overdue_check(self, session: StudySession, live: LiveSession, now: datetime):
+        """Miss the open check if its deadline passed, unless an answer sent in time is still
+        being verified (its verdict decides)."""
         check = self.open_check(session)
-        if check is None or now <= check.deadline_at:
+        if check is None or now <= check.deadline_at or self.awaits_verdict(check, now):
             return
         check.status, check.decided_at, check.reason = CheckStatus.MISSED, now, "deadline_passed"
         self.c.trace.append(
@@ -312,16 +333,22 @@ class StudyService:
             session_id=session.id,
             at=now,
         )
-        self._apply(session, live, {"type": "check_missed"}, check.deadline_at)
+        self.apply(session, live, {"type": "check_missed"}, check.deadline_at)
         live.nonce = None
         session.state = SessionState.SUSPENDED
 
-    def _still_allowed(self, learner, session, live, now) -> None:
+    def awaits_verdict(self, check: FaceCheck, now: datetime) -> bool:
+        """Whether an answer to ``check`` is pending and not yet given up (see ``checks``)."""
+        from skilltrace.study.checks import live_pending_attempt
+
+        return live_pending_attempt(self, check, now) is not None
+
+    def check_access(self, learner, session, live, now) -> None:
         """The class must still be open and its provider in good standing."""
         try:
             self.c.access(learner, session.lesson_id, now)
         except DomainError:
-            self._finish(session, live, "not_allowed", at=now)
+            self.finish(session, live, "not_allowed", at=now)
             self.c.db.commit()
             raise
 
@@ -330,22 +357,22 @@ class StudyService:
         """End a session. Time since the last passed check is credited only through a
         closing check: the first call opens one (state ``closing``) unless nothing is
         pending or ``abandon`` is set."""
-        with self._locked(f"study:session:{session_id}"):
+        with self.locked(f"study:session:{session_id}"):
             session = self.own_session(learner, session_id)
-            _require_running(session)
-            live = self._live(session)
+            require_running(session)
+            live = self.load_live(session)
             now = self.c.clock.now()
             self.expire_overdue_check(session, live, now)
             pending = live.fold.session is not None and live.fold.session.stretch is not None
             if pending and not abandon and session.state != SessionState.CLOSING:
-                check = self.open_check(session) or self._issue_check(
+                check = self.open_check(session) or self.issue_check(
                     session, live, CheckKind.CLOSING, now
                 )
                 session.state = SessionState.CLOSING
-                self._save(session, live)
+                self.save(session, live)
                 self.c.db.commit()
                 return session, check, live
-            self._finish(session, live, "ended_by_learner", at=now)
+            self.finish(session, live, "ended_by_learner", at=now)
             self.c.db.commit()
             return session, None, live
 
@@ -368,7 +395,7 @@ class _Locked:
         return self.cm.__exit__(*exc)
 
 
-def _require_running(session: StudySession) -> None:
+def require_running(session: StudySession) -> None:
     if session.state == SessionState.ENDED:
         raise DomainError("session_ended", _l("This study session has ended."), status=409)
 

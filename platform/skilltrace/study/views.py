@@ -23,6 +23,18 @@ PLAYER_MESSAGES = {
     "seek_blocked": _l("You cannot skip ahead of what you have watched."),
     "rate_blocked": _l("Supervised study plays at normal speed."),
     "network": _l("Connection problem. Time is not credited while offline."),
+    "look_at_camera": _l("Look straight at the camera."),
+    "verifying": _l("Checking your face…"),
+    "check_failed": _l("The face check did not pass. Try again."),
+    "answer_lost": _l("Your answer could not be checked in time. Please try again."),
+    "liveness_failed": _l(
+        "We could not see a live person turning. Turn your head slowly as shown and try again."
+    ),
+    "challenge_not_met": _l(
+        "You did not turn your head as asked. Follow the arrow slowly and try again."
+    ),
+    "not_enrolled": _l("Enroll your face photo before studying."),
+    "frame_too_large": _l("The camera pictures are too large. Reload the page."),
 }
 
 
@@ -36,6 +48,7 @@ def lesson_player(lesson_id: int):
     player = {
         "lessonId": lesson_id,
         "heartbeatMs": config["HEARTBEAT_S"] * 1000,
+        "turnLeadMs": 700,  # from showing the instruction to the first turned frame
         "videoUrl": url_for("courses.lesson_video", lesson_id=lesson_id),
         "api": url_for("study_api.start_session"),
         "messages": {

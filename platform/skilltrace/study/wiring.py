@@ -33,10 +33,20 @@ def _rules_of(settings: tuple) -> CreditingRules:
     return CreditingRules.from_config(dict(settings))
 
 
+def _check_mode(learner_id: int, class_id: int, now: datetime) -> str:
+    """How this learner's checks run in this class: a regulator's accommodation makes them
+    match only; ``attended`` learners study in person, and any online study is match only."""
+    from skilltrace.faces.accommodations import check_mode
+
+    mode = check_mode(learner_id, class_id, now)
+    return "match_only" if mode in ("match_only", "attended") else "challenge"
+
+
 def study_service() -> StudyService:
     """The study service of the current app: built once, and again only when the clock, the
     store, the crediting rules or the session TTL it was built with change (tests swap them).
     It keeps no per-request state: ``db.session`` resolves to the current request's session."""
+    from skilltrace.faces import checking as face_checks
     from skilltrace.faces import services as faces
 
     app = current_app._get_current_object()
@@ -59,10 +69,10 @@ def study_service() -> StudyService:
             config=app.config,
             access=_access,
             template_of=faces.active_template,
-            verify_burst=lambda template, frames: faces.face_engine().verify_burst(
-                template, frames
-            ),
+            verify_check=face_checks.verify_check,
+            remember_frames=face_checks.remember_frames,
             store_snapshot=faces.store_snapshot,
+            check_mode=_check_mode,
             recent=app.extensions.get("skilltrace.study.recent"),
         )
     )

@@ -1,0 +1,163 @@
+"""Answering a face check, step two, on a face worker: verify the parked burst, apply the verdict.
+
+The faces are verified with no lock held. The verdict is then applied under the session lock
+in one transaction that first moves the attempt out of ``pending``
+(``UPDATE … WHERE status = 'pending'``): a task redelivered after its worker died, or run
+twice, finds nothing to move and changes nothing, so a verdict credits exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import update
+
+from skilltrace.state import held_lock
+from skilltrace.study.checks import drop_frames, mark_done, parked_frames
+from skilltrace.study.models import (
+    AttemptStatus,
+    CheckAttempt,
+    CheckKind,
+    CheckStatus,
+    FaceCheck,
+    SessionState,
+    StudySession,
+)
+from skilltrace.study.services import StudyService
+
+
+def verify_attempt(attempt_id: int) -> str:
+    """The face-worker task: what became of the attempt (for the worker's log)."""
+    from skilltrace.study.wiring import study_service
+
+    service = study_service()
+    c = service.c
+    attempt = c.db.get(CheckAttempt, attempt_id)
+    if attempt is None or attempt.status != AttemptStatus.PENDING:
+        return "already decided"
+    check = c.db.get(FaceCheck, attempt.check_id)
+    learner_id, challenge = attempt.learner_id, check.challenge
+    c.db.rollback()  # no transaction stays open while the faces are verified
+    frames = parked_frames(c.state, attempt_id)
+    if frames is None:
+        from skilltrace.study.checks import give_up
+
+        given_up = give_up(service, c.db.get(CheckAttempt, attempt_id), c.clock.now())
+        c.db.commit()
+        mark_done(c.state, attempt_id, AttemptStatus.LOST)
+        return "lost: frames expired" if given_up else "already decided"
+    verdict = c.verify_check(learner_id, frames, challenge)
+    return apply_verdict(service, attempt_id, verdict)
+
+
+def settle(db, attempt_id: int, status: str, at: datetime, **values) -> bool:
+    """Move the attempt out of ``pending`` (exactly once across workers); False if another
+    did first. The caller commits."""
+    moved = db.execute(
+        update(CheckAttempt)
+        .where(CheckAttempt.id == attempt_id, CheckAttempt.status == AttemptStatus.PENDING)
+        .values(status=status, decided_at=at, **values)
+    )
+    return moved.rowcount == 1
+
+
+def apply_verdict(service: StudyService, attempt_id: int, verdict) -> str:
+    """Apply a verdict to its check and session in one transaction (see module doc)."""
+    c = service.c
+    attempt = c.db.get(CheckAttempt, attempt_id)
+    with held_lock(c.state, f"study:session:{attempt.session_id}"):
+        now = c.clock.now()
+        session = c.db.get(StudySession, attempt.session_id)
+        check = c.db.get(FaceCheck, attempt.check_id)
+        live = service.live.load(session.id)
+        if session.state == SessionState.ENDED or check.status != CheckStatus.OPEN or not live:
+            status, outcome = AttemptStatus.VOID, "void: the check was closed"
+        else:
+            status = AttemptStatus.PASSED if verdict.passed else AttemptStatus.FAILED
+            outcome = status
+        final = not verdict.passed and (
+            bool(verdict.final) or check.tries + 1 >= c.config["FACE_CHECK_MAX_TRIES"]
+        )
+        if not settle(
+            c.db,
+            attempt_id,
+            status,
+            now,
+            reason=verdict.reason,
+            final=final and status != AttemptStatus.VOID,
+            distances_json=json.dumps(verdict.distances),
+        ):
+            c.db.rollback()
+            return "already decided"
+        c.remember_frames(session.learner_id, check.id, verdict)
+        if status != AttemptStatus.VOID:
+            check.tries += 1
+            check.distances_json = json.dumps(verdict.distances)
+            if verdict.thumbnail is not None:
+                check.snapshot_id = c.store_snapshot(session.learner_id, verdict.thumbnail).id
+            if verdict.passed:
+                _pass(service, session, live, check, verdict, now)
+            else:
+                _fail(service, session, live, check, verdict, final, now)
+            service.save(session, live)
+        c.db.commit()
+    drop_frames(c.state, attempt_id)
+    mark_done(c.state, attempt_id, status)
+    return outcome
+
+
+def _pass(service, session, live, check, verdict, now) -> None:
+    c = service.c
+    check.status, check.decided_at, check.reason = CheckStatus.PASSED, now, None
+    live.nonce = None
+    c.trace.append(
+        session.learner_id,
+        "check_passed",
+        {
+            "check_id": check.id,
+            "kind": check.kind,
+            "distances": verdict.distances,
+            "tracked": list(verdict.tracked),
+            "tries": check.tries,
+            "challenge": check.challenge,
+            "liveness": verdict.liveness,
+        },
+        session_id=session.id,
+        at=now,
+    )
+    service.apply(session, live, {"type": "check_passed"}, now)
+    if check.kind == CheckKind.CLOSING or session.state == SessionState.CLOSING:
+        service.finish(session, live, "ended_by_learner", at=now)
+        return
+    session.state = SessionState.ACTIVE
+    service.schedule_next_check(live, now)
+
+
+def _fail(service, session, live, check, verdict, final, now) -> None:
+    c = service.c
+    c.trace.append(
+        session.learner_id,
+        "check_failed",
+        {
+            "check_id": check.id,
+            "kind": check.kind,
+            "reason": verdict.reason,
+            "distances": verdict.distances,
+            "try": check.tries,
+            "final": final,
+            "challenge": check.challenge,
+            "liveness": verdict.liveness,
+        },
+        session_id=session.id,
+        at=now,
+    )
+    if not final:
+        return
+    check.status, check.decided_at, check.reason = CheckStatus.FAILED, now, verdict.reason
+    live.nonce = None
+    service.apply(session, live, {"type": "check_failed"}, now)
+    if session.state == SessionState.CLOSING:
+        service.finish(session, live, "closing_check_failed", at=now)
+        return
+    session.state = SessionState.SUSPENDED

@@ -1,0 +1,464 @@
+"""Load simulation: learners heartbeating and answering the face checks the server issues.
+
+    .venv/bin/python scripts/bench/load.py [--populations 25,50] [--scale 40]
+        [--duration 30] [--face-workers 2] [--web-workers 2] [--threads 4] [--compare-at 50]
+
+Serves ``skilltrace:create_app()`` with gunicorn (gthread, as ``scripts/run``) on PostgreSQL +
+Redis (see ``_world.py``) and face checks on ``celery worker --concurrency K`` on RabbitMQ
+(``--broker``/``BENCH_BROKER_URL``, default the local one, vhost ``/``: a vhost that no
+other app's workers consume, or they take the bench's tasks). Simulated learners (asyncio +
+httpx, in 2 generator processes) log in over HTTP, start a session, answer its sign-in check,
+then heartbeat every ``HEARTBEAT_S`` and answer every check the server issues with fresh
+camera-like frames (3 JPEGs of obama/obama1.jpg, 640x480, shifted and noised: ``_world``),
+polling the 202 verdict as the player does.
+
+Time scaling: every server timing is divided by ``--scale`` (heartbeat every 15/S s, a check
+every 300/S-900/S s after the last one), so one simulated learner sends the requests of S
+production learners; populations are reported as production learners (simulated x S). The
+answer window (60 s) and session TTL stay as in production. Checks are match only
+(``FACE_CHALLENGE=none``: the frames are of a still photo).
+
+Each population runs with checks on the Celery workers; at ``--compare-at`` the same load
+also runs without random checks (the baseline for heartbeat latency) and with checks answered
+inside the web workers (no broker: tasks run eagerly).
+A population is sustained when heartbeat p95 <= 100 ms, check-answer p95 <= 3 s (at least
+one check measured) and no request failed. The measured window opens once every learner's
+sign-in check passed (models loaded, sessions active). The last line is
+``sustained: N learners (heartbeat p95 X ms, check p95 Y ms)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import _world
+from _serve import CpuMeter, Server
+from _world import BenchError, World
+
+HEARTBEAT_P95_MS, CHECK_P95_MS = 100.0, 3000.0
+CELERY = Path(sys.executable).parent / "celery"
+PRODUCTION = {"HEARTBEAT_S": 15.0, "FACE_CHECK_MIN_S": 300, "FACE_CHECK_MAX_S": 900}
+GENERATORS = 2
+
+
+def scaled_settings(scale: float, broker: str) -> dict:
+    return {
+        "HEARTBEAT_S": PRODUCTION["HEARTBEAT_S"] / scale,
+        "FACE_CHECK_MIN_S": int(PRODUCTION["FACE_CHECK_MIN_S"] / scale),
+        "FACE_CHECK_MAX_S": int(PRODUCTION["FACE_CHECK_MAX_S"] / scale),
+        "FACE_CHALLENGE": "none",
+        "CELERY_BROKER_URL": broker,
+        "LOGIN_MAX_ATTEMPTS_PER_IP": 100000,
+        "STUDY_SESSION_TTL_S": 600,
+    }
+
+
+# -- one generator process ------------------------------------------------------------------
+@dataclass
+class Tally:
+    heartbeats: list[float] = field(default_factory=list)
+    checks: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    refused: dict = field(default_factory=dict)
+    progress: dict = field(default_factory=dict)  # how far the learners got
+
+    def step(self, name: str) -> None:
+        self.progress[name] = self.progress.get(name, 0) + 1
+
+    def merge(self, other: Tally) -> None:
+        for name, n in other.progress.items():
+            self.progress[name] = self.progress.get(name, 0) + n
+        self.heartbeats += other.heartbeats
+        self.checks += other.checks
+        self.failures += other.failures
+        for reason, n in other.refused.items():
+            self.refused[reason] = self.refused.get(reason, 0) + n
+
+
+async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally, start_by):
+    import httpx
+
+    base = f"http://127.0.0.1:{port}"
+    measure_from, stop_at, ready = window  # shared values: the window opens once all signed in
+
+    def measured(began: float, ended: float) -> bool:
+        return 0 < measure_from.value <= began and ended <= stop_at.value
+
+    def running() -> bool:
+        return stop_at.value == 0 or time.time() < stop_at.value
+
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        await asyncio.sleep(random.uniform(0, start_by))
+        login = await client.post(
+            "/api/v1/auth/login", json={"login": learner[1], "password": _world.PASSWORD}
+        )
+        if login.status_code != 200:
+            tally.failures.append(f"login {login.status_code}")
+            return
+        tally.step("logged in")
+        headers = {"X-CSRFToken": login.json()["csrf_token"]}
+        started = await client.post(
+            "/api/v1/study/sessions",
+            json={"lesson_id": lesson_id, "take_over": True},
+            headers=headers,
+        )
+        if started.status_code != 201:
+            tally.failures.append(f"start {started.status_code} {started.text[:200]}")
+            return
+        tally.step("started")
+        session_id = started.json()["session_id"]
+        origin = time.time()
+        answering: set = set()
+
+        async def answer(check, first=False):
+            began = time.time()
+            while check is not None:
+                frames = (
+                    bursts.pop() if bursts else _world.check_frames(random.randrange(10**6, 10**9))
+                )
+                files = [("frames", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)]
+                response = await client.post(
+                    f"/api/v1/study/sessions/{session_id}/checks/{check['id']}",
+                    data={"nonce": check["nonce"]},
+                    files=files,
+                    headers=headers,
+                )
+                while response.status_code == 202:
+                    await asyncio.sleep(0.25)
+                    response = await client.get(response.json()["poll"])
+                if response.status_code != 200:
+                    tally.failures.append(f"answer {response.status_code} {response.text[:200]}")
+                    return
+                body = response.json()
+                if body["passed"]:
+                    break
+                tally.refused[body["reason"]] = tally.refused.get(body["reason"], 0) + 1
+                check = body["check"]
+            if first:
+                with ready.get_lock():
+                    ready.value += 1
+            elif measured(began, time.time()):
+                tally.checks.append((time.time() - began) * 1000)
+
+        task = None
+        if started.json()["check"]:
+            task = asyncio.ensure_future(answer(started.json()["check"], first=True))
+            answering.add(started.json()["check"]["id"])
+        next_beat = time.time() + heartbeat_s
+        while running():
+            await asyncio.sleep(max(0.0, next_beat - time.time()))
+            next_beat += heartbeat_s
+            now = time.time()
+            began = time.perf_counter()
+            response = await client.post(
+                f"/api/v1/study/sessions/{session_id}/heartbeats",
+                json={
+                    "position": now - origin,
+                    "playing": True,
+                    "playback_rate": 1.0,
+                    "visible": True,
+                },
+                headers=headers,
+            )
+            elapsed = (time.perf_counter() - began) * 1000
+            tally.step("heartbeats")
+            if response.status_code != 200:
+                tally.failures.append(f"heartbeat {response.status_code} {response.text[:200]}")
+                continue
+            if measured(now, time.time()):
+                tally.heartbeats.append(elapsed)
+            check = response.json()["check"]
+            if check and check["id"] not in answering:
+                answering.add(check["id"])
+                task = asyncio.ensure_future(answer(check))
+        if task is not None and not task.done():
+            task.cancel()
+
+
+def _generate(port, learners, bursts, lesson_id, heartbeat_s, window, start_by, out):
+    async def run():
+        tally = Tally()
+        outcomes = await asyncio.gather(
+            *(
+                _learner(port, learner, bursts[i], lesson_id, heartbeat_s, window, tally, start_by)
+                for i, learner in enumerate(learners)
+            ),
+            return_exceptions=True,
+        )
+        tally.failures += [repr(o) for o in outcomes if isinstance(o, BaseException)]
+        return tally
+
+    out.put(asyncio.run(run()))
+
+
+# -- one measured phase ------------------------------------------------------------------------
+class FaceWorkers:
+    """``celery worker`` with K processes on the faces queue, in its own process group."""
+
+    def __init__(self, env: dict, concurrency: int):
+        self.log = tempfile.NamedTemporaryFile(prefix="st-bench-celery-")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [str(CELERY), "-A", "skilltrace.tasks:worker_app", "worker", "-Q", "faces"]
+            + ["-c", str(concurrency), "-l", "INFO", "--without-gossip", "--without-mingle"],
+            cwd=_world.REPO_ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout=120.0) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if b"ready." in Path(self.log.name).read_bytes():
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.3)
+        raise BenchError(f"celery worker did not start:\n{Path(self.log.name).read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        import signal
+
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+
+_PHASES = iter(range(1, 1000))
+
+
+def phase(
+    world, room, sim: int, args, on_workers: bool, bursts_per_learner: int, checks: bool = True
+) -> dict:
+    """One population under one setting: checks on the face workers, in the web workers, or
+    (``checks`` False: the baseline) no random check in the measured window."""
+    import redis
+
+    broker = args.broker if on_workers else ""
+    settings = scaled_settings(args.scale, broker)
+    if not checks:
+        settings.update(FACE_CHECK_MIN_S=10**6, FACE_CHECK_MAX_S=10**6)
+    env = world.env(**settings)
+    server = Server(
+        "skilltrace:create_app()",
+        ("--worker-class", "gthread", "--workers", str(args.web_workers))
+        + ("--threads", str(args.threads)),
+        env,
+    )
+    workers = FaceWorkers(env, args.face_workers) if on_workers else None
+    try:
+        server.wait_ready()
+        if workers:
+            workers.wait_ready()
+        heartbeat_s = PRODUCTION["HEARTBEAT_S"] / args.scale
+        learners = room.learners[:sim]
+        phase_no = next(_PHASES)  # fresh frames in every phase (a copy is a replay)
+        bursts = [
+            [
+                _world.check_frames(10**6 * phase_no + 1000 * n + k)
+                for k in range(bursts_per_learner)
+            ]
+            for n in range(len(learners))
+        ]
+        start_by = max(5.0, sim / 15)  # logins and sign-ins spread over the warm-up
+        window = (
+            multiprocessing.Value("d", 0.0),
+            multiprocessing.Value("d", 0.0),
+            multiprocessing.Value("i", 0),
+        )
+        meter = CpuMeter(server.process.pid, world.database_url.rsplit("/", 1)[-1], redis.Redis())
+        queue = multiprocessing.Queue()
+        procs = []
+        for g in range(GENERATORS):
+            mine = learners[g::GENERATORS]
+            procs.append(
+                multiprocessing.Process(
+                    target=_generate,
+                    args=(
+                        server.port,
+                        mine,
+                        bursts[g::GENERATORS],
+                        room.lesson_id,
+                        heartbeat_s,
+                        window,
+                        start_by,
+                        queue,
+                    ),
+                )
+            )
+        for proc in procs:
+            proc.start()
+        deadline = time.time() + start_by + 120
+        while window[2].value < len(learners) and time.time() < deadline:
+            time.sleep(0.2)
+        if window[2].value < len(learners):
+            print(f"    only {window[2].value} of {len(learners)} signed in; measuring anyway")
+        window[0].value = time.time() + args.warm_up
+        window[1].value = window[0].value + args.duration
+        time.sleep(max(0.0, window[0].value - time.time()))
+        before = meter.sample()
+        worker_before = _group_cpu(workers.process.pid) if workers else 0.0
+        time.sleep(max(0.0, window[1].value - time.time()))
+        used = meter.used(before, meter.sample())
+        worker_cpu = (_group_cpu(workers.process.pid) - worker_before) if workers else 0.0
+        tally = Tally()
+        for _ in procs:
+            tally.merge(queue.get(timeout=120))
+        for proc in procs:
+            proc.join(30)
+    finally:
+        server.stop()
+        if workers:
+            workers.stop()
+    return {
+        "tally": tally,
+        "web_cpu": used["server"],
+        "worker_cpu": worker_cpu,
+        "cpu": used,
+        "checks": checks,
+    }
+
+
+def _group_cpu(pgid: int) -> float:
+    from _serve import _proc_stats
+
+    return sum(cpu for _pid, group, cpu, _cmd in _proc_stats() if group == pgid)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+        if len(values) > 1
+        else values[0]
+    )
+
+
+def row(label: str, result: dict, args) -> tuple[float, float, bool]:
+    t = result["tally"]
+    hb95, ck95 = pct(t.heartbeats, 95), pct(t.checks, 95)
+    checks = len(t.checks)
+    per_check = (
+        result["worker_cpu"] / checks
+        if result["worker_cpu"] and checks
+        else (result["web_cpu"] / checks if checks else float("nan"))
+    )
+    ok = not t.failures and hb95 <= HEARTBEAT_P95_MS and checks > 0 and ck95 <= CHECK_P95_MS
+    if not result.get("checks", True):
+        ok = not t.failures and hb95 <= HEARTBEAT_P95_MS
+    print(
+        f"  {label:<34} {len(t.heartbeats) / args.duration:7.1f} {checks / args.duration:6.2f}"
+        f" {pct(t.heartbeats, 50):6.1f} {hb95:6.1f} {pct(t.heartbeats, 99):6.1f}"
+        f" {pct(t.checks, 50):6.0f} {ck95:6.0f} {pct(t.checks, 99):6.0f}"
+        f" {per_check * 1000:7.0f} {result['web_cpu']:6.1f} {result['worker_cpu']:6.1f}"
+        f"  {'ok' if ok else 'NOT sustained'}",
+        flush=True,
+    )
+    if t.failures:
+        print(f"    {len(t.failures)} failures, first: {t.failures[:2]}")
+    if t.refused:
+        print(f"    retried checks by reason: {t.refused}")
+    if not t.heartbeats:
+        print(f"    no heartbeat measured; the learners got as far as {t.progress}")
+    return hb95, ck95, ok
+
+
+HEADER = (
+    f"  {'phase':<34} {'hb/s':>7} {'chk/s':>6} {'hb50':>6} {'hb95':>6} {'hb99':>6}"
+    f" {'chk50':>6} {'chk95':>6} {'chk99':>6} {'cpu/chk':>7} {'webCPU':>6} {'wrkCPU':>6}"
+)
+
+
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _interrupted)  # unwind: every server and worker is stopped
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--populations", default="25,50", help="simulated learners")
+    parser.add_argument("--scale", type=float, default=40.0, help="time-scaling factor S")
+    parser.add_argument("--duration", type=float, default=30.0, help="measured seconds")
+    parser.add_argument("--warm-up", type=float, default=4.0, help="after the sign-ins")
+    parser.add_argument("--face-workers", type=int, default=2, help="K celery processes")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--compare-at", type=int, default=50, help="also run checks in web")
+    parser.add_argument(
+        "--broker",
+        default=os.environ.get("BENCH_BROKER_URL") or "amqp://guest:guest@127.0.0.1:5672//",
+        help="RabbitMQ URL; use a vhost no other app's workers consume (BENCH_BROKER_URL)",
+    )
+    args = parser.parse_args()
+    populations = sorted(int(p) for p in args.populations.split(","))
+    scale = args.scale
+    print(
+        f"Load simulation: populations {populations} simulated x {scale:g} (time scale) ="
+        f" {[int(p * scale) for p in populations]} learners; {args.web_workers} gunicorn"
+        f" workers x {args.threads} threads, {args.face_workers} face workers;"
+        f" {_world.load_text()}",
+        flush=True,
+    )
+    print(
+        f"  heartbeat every {PRODUCTION['HEARTBEAT_S'] / scale:.2f} s, a check every"
+        f" {PRODUCTION['FACE_CHECK_MIN_S'] / scale:.0f}-"
+        f"{PRODUCTION['FACE_CHECK_MAX_S'] / scale:.0f}"
+        f" s after the last; {args.duration:g} s measured per phase. Latencies in ms;"
+        " cpu/chk: face-worker CPU ms per check (in-web: all web CPU per check)."
+    )
+    best = None
+    try:
+        with World(**scaled_settings(scale, "")) as world:
+            room = world.classroom(
+                learners=max(populations + [args.compare_at]), lesson_seconds=7200
+            )
+            world.warm_up_faces()
+            print(HEADER, flush=True)
+            bursts = max(2, int(args.duration * 2 * scale / PRODUCTION["FACE_CHECK_MIN_S"])) + 1
+            for sim in sorted(set(populations + [args.compare_at])):
+                label = f"{int(sim * scale)} learners, checks"
+                if sim in populations:
+                    result = phase(world, room, sim, args, True, bursts)
+                    hb95, ck95, ok = row(f"{label} on workers", result, args)
+                    if ok:
+                        best = (int(sim * scale), hb95, ck95)
+                if sim == args.compare_at:
+                    base = phase(world, room, sim, args, True, bursts, checks=False)
+                    base_hb95, _ck, _ok = row(f"{int(sim * scale)} learners, no checks", base, args)
+                    row(f"{label} in web", phase(world, room, sim, args, False, bursts), args)
+                    if sim in populations:
+                        print(
+                            f"  heartbeat p95 with checks on workers / without checks:"
+                            f" {hb95 / base_hb95:.2f} (target <= 1.2)"
+                        )
+    except BenchError as error:
+        _world.fail(str(error))
+    if best is None:
+        print("sustained: 0 learners (heartbeat p95 - ms, check p95 - ms)")
+    else:
+        print(
+            f"sustained: {best[0]} learners "
+            f"(heartbeat p95 {best[1]:.0f} ms, check p95 {best[2]:.0f} ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
