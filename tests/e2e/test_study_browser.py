@@ -1,4 +1,7 @@
-"""Supervised study in a real Chromium whose camera shows real photos (as a y4m file).
+"""Supervised study in a real Chromium whose camera shows real photos (as a y4m file): another
+person or a second face is refused. (An honest learner making the requested head turn is
+credited in test_liveness_browser.py: a still photo can pass one check at most now, since
+later checks recognise its content as replayed.)
 
 Intervals are shortened by settings (heartbeat 2 s, random checks 4–6 s after each pass)."""
 
@@ -78,34 +81,6 @@ def study_page(browser, live_server, classroom, password):
     page.goto(f"{live_server}/study/lessons/{classroom.lesson.id}")
     page.click("#study-start")
     return page
-
-
-def test_enrolled_face_studies_and_is_credited(
-    live_server, browser_with_camera, classroom, fast_study, tmp_path, password
-):
-    # Chromium loops the file: a loop shorter than the test would show the same frames again
-    # and a later check would rightly be refused as replayed_frames. 90 frames at 3 fps loop
-    # every 30 s; frames 0.5 s apart in a burst are still different frames.
-    camera = write_y4m(
-        classroom.photos / "obama" / "obama1.jpg", tmp_path / "me.y4m", frames=90, fps=3
-    )
-    page = study_page(browser_with_camera(camera), live_server, classroom, password)
-    learner = classroom.learner.id
-    page.wait_for_selector("#state-badge[data-state=active]", timeout=60_000)
-    # the sign-in and at least one unannounced random check pass on their own
-    wait_for(lambda: len(events(learner, "check_passed")) >= 2, learner)
-    wait_for(lambda: float(page.inner_text("#credited")) > 0, learner)
-    page.click("#study-end")
-    page.wait_for_selector("#state-badge[data-state=ended]", timeout=60_000)
-    seconds = credited(learner)
-    assert seconds > 2
-    passed = events(learner, "check_passed")
-    assert {p["kind"] for p in passed} >= {"sign_in", "random"}
-    # sign-in, random, and the check that closed the session
-    assert len(passed) >= 3, "\n".join(trace_summary(learner))
-    assert events(learner, "session_ended")[-1]["reason"] == "ended_by_learner"
-    assert all(d is None or d < 1.04 for p in passed for d in p["distances"])
-    assert page.evaluate("document.getElementById('lesson-video').currentTime") > 2
 
 
 @pytest.mark.parametrize(

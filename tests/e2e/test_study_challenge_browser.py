@@ -38,9 +38,7 @@ def test_the_player_shows_the_challenge_and_sends_the_burst(
     )
     page = study_page(browser_with_camera(camera), live_server, classroom, password)
     page.wait_for_selector("#check-instruction:not([hidden])", timeout=60_000)
-    page.wait_for_function(
-        "document.getElementById('check-arrow').textContent.length > 0", timeout=30_000
-    )
+    page.wait_for_selector("#check-arrow.moving", timeout=30_000)  # no eval under the CSP
     assert page.inner_text("#check-arrow") == "\u2190"
     assert "左" in page.inner_text("#check-instruction-text")
     deadline = time.monotonic() + 90
@@ -56,8 +54,8 @@ def test_the_player_shows_the_challenge_and_sends_the_burst(
     if attempt.status == "passed":
         page.wait_for_selector("#state-badge[data-state=active]", timeout=30_000)
     else:  # the learner is told in plain Chinese what went wrong
-        page.wait_for_function(
-            "document.getElementById('check-message').textContent.length > 0", timeout=30_000
-        )
+        deadline = time.monotonic() + 30
+        while not page.inner_text("#check-message") and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in page.inner_text("#check-message"))
     assert page.locator("#check-instruction").is_hidden()

@@ -20,10 +20,9 @@ from skilltrace.study.models import CreditedTime
 from study_fixtures import Classroom, StudyDriver
 
 
-@pytest.fixture
-def clip_study(app, make_user, lesson_video, shared_faces, monkeypatch, face_worker, clock, login):
+def make_clip_classroom(app, make_user, lesson_video, shared_faces, monkeypatch) -> Classroom:
     """A learner enrolled with the man of the clip, in an approved class; checks ask to turn
-    right (the clip's real motion)."""
+    right (the clip's real motion). Also used by the browser test."""
     from skilltrace.courses.classes import class_service, local_today
     from skilltrace.courses.services import CourseData, course_service
     from skilltrace.faces.services import enrollment_service
@@ -47,9 +46,14 @@ def clip_study(app, make_user, lesson_video, shared_faces, monkeypatch, face_wor
     learner = make_user(Role.LEARNER)
     classes.join(learner, class_.code)
     enrollment_service().enroll(learner, enrollment_photo())
-    room = Classroom(learner, course.lessons[0], class_, course, shared_faces / "people")
+    return Classroom(learner, course.lessons[0], class_, course, shared_faces / "people")
+
+
+@pytest.fixture
+def clip_study(app, make_user, lesson_video, shared_faces, monkeypatch, face_worker, clock, login):
+    room = make_clip_classroom(app, make_user, lesson_video, shared_faces, monkeypatch)
     client = app.test_client()
-    return StudyDriver(client, login(client, learner), clock, room)
+    return StudyDriver(client, login(client, room.learner), clock, room)
 
 
 def credited(learner_id: int) -> float:
