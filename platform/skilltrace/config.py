@@ -132,6 +132,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FACE_CHECK_WINDOW_S", 60, "Seconds a learner has to answer a face check."),
     Setting("FACE_CHECK_MAX_TRIES", 3, "Tries allowed within one check window."),
     Setting(
+        "FACE_REPLAY_MEMORY",
+        True,
+        "Compare every check's frames with the learner's earlier ones by content (a still "
+        "photo or a re-encoded replay is refused). Keep it on; tests of crediting turn it off "
+        "to reuse one photo as the learner's face.",
+    ),
+    Setting(
         "FACE_CHALLENGE",
         "random",
         "Liveness challenge of each face check: random (turn_left or turn_right, chosen "

@@ -116,6 +116,7 @@ def test_identical_frames_are_a_replay(study):
 
 
 def test_replayed_check_frames_void_the_stretch(study, app, monkeypatch):
+    monkeypatch.setitem(app.config, "FACE_REPLAY_MEMORY", True)
     monkeypatch.setitem(app.config, "FACE_CHECK_MIN_S", 30)
     monkeypatch.setitem(app.config, "FACE_CHECK_MAX_S", 30)
     from media_fixtures import jpeg_frames

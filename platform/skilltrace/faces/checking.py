@@ -60,7 +60,8 @@ def verify_check(learner_id: int, frames: list[bytes], challenge: str | None) ->
     if template is None:
         return _refused("no_template", len(frames))
     checks = list(engine.inspect_burst(template, frames))
-    checks = _mark_remembered(learner_id, checks)
+    if current_app.config.get("FACE_REPLAY_MEMORY", True):
+        checks = _mark_remembered(learner_id, checks)
     reasons = [check.reason for check in checks]
     outcome, figures, flat = None, {}, 0
     if challenge is not None:
