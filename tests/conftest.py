@@ -133,7 +133,11 @@ def app(_app):
     from skilltrace.extensions import db
     from skilltrace.security import limiter
     from skilltrace.state import current_state
+    from skilltrace.tasks import celery_app
+    from skilltrace.tasks import init_app as bind_tasks
 
+    if celery_app.flask_app is not _app:  # a test built another app: tasks are ours again
+        bind_tasks(_app)
     with _app.app_context():
         yield _app
         db.session.rollback()
