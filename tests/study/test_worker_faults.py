@@ -59,6 +59,7 @@ def server_env(app) -> dict:
         "SKILLTRACE_DATA_KEY",
         "CELERY_BROKER_URL",
         "FACE_CHALLENGE",
+        "FACE_REPLAY_MEMORY",
     )
     return {**os.environ, **{key: str(app.config[key]) for key in keys}}
 
@@ -69,7 +70,7 @@ def big_frames(study, count=5):
 
     frames = []
     for frame in jpeg_frames(study.room.photos / "obama/obama1.jpg", count, 99):
-        image = Image.open(io.BytesIO(frame)).resize((1600, 1200))
+        image = Image.open(io.BytesIO(frame)).resize((1440, 1080))  # the largest 4:3 frame accepted
         out = io.BytesIO()
         image.save(out, "JPEG", quality=92)
         frames.append(out.getvalue())
@@ -146,7 +147,7 @@ def test_a_face_worker_killed_mid_check_is_replaced_and_credits_once(
         assert pending == AttemptStatus.PENDING, "the worker finished before it was killed"
         control.add_consumer(FACE_QUEUE, destination=mine, reply=True)  # another one takes over
         result = study.verdict(study.client.get(accepted.get_json()["poll"]), timeout=60)
-        assert result.status_code == 200 and result.get_json()["passed"], result.get_json()
+        assert result.status_code == 200 and result.get_json()["passed"], str(result.get_json())
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
