@@ -126,7 +126,7 @@ def test_claim_lifecycle_with_preview_review_paid_and_audit(make_world, shared_f
     r = world.as_staff("GET", f"/api/v1/subsidy/claims/{cid}/xlsx")
     assert r.status_code == 200
     book = load_workbook(io.BytesIO(r.data))
-    assert book.sheetnames == ["花名册", "人脸签到记录", "培训合格证书", "补贴核定"]
+    assert book.sheetnames == ["花名册", "人脸签到记录", "培训合格证书", "补贴核定", "申领信息"]
     rows = list(book["补贴核定"].iter_rows(values_only=True))
     assert rows[1][0] == good.id and rows[1][8] == 100_000
     assert "not_registered" in rows[2][5]

@@ -51,12 +51,42 @@ USABLE = UseFacts("claimed", NOW + timedelta(days=1), None, None, 7, True, "电�
         ({"eligible_providers": (7,)}, None),
         ({"occupation": "焊工"}, "occupation_not_covered"),
         ({"occupation": "电工"}, None),
+        ({"occupation": " 电工 "}, None),
+        ({"class_occupation": "电工 "}, None),
+        ({"target_group": "migrant_worker"}, "not_target_group"),
+        (
+            {"target_group": "migrant_worker", "key_groups": frozenset({"veteran"})},
+            "not_target_group",
+        ),
+        ({"target_group": "migrant_worker", "key_groups": frozenset({"migrant_worker"})}, None),
+        ({"target_group": "all", "key_groups": frozenset()}, None),
+        # an expired or used voucher says so first, whatever else is wrong
+        ({"status": "reserved", "target_group": "veteran"}, "voucher_used"),
+        ({"expires_at": NOW, "provider_active": False}, "voucher_expired"),
+        ({"class_has_voucher": True}, "class_has_voucher"),
+        # every restriction is checked, in a stable order
+        ({"target_group": "veteran", "provider_active": False}, "not_target_group"),
+        ({"eligible_providers": (1,), "occupation": "焊工"}, "provider_not_eligible"),
     ],
 )
 def test_use_refusal(changes, expected):
     from dataclasses import replace
 
     assert rules.use_refusal(replace(USABLE, **changes), NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "batch_kind, claim_kind, expected",
+    [
+        (None, "employment", None),
+        ("", "yigong", None),
+        ("employment", "employment", None),
+        ("startup", "employment", "kind_not_covered"),
+        ("yigong", "apprentice", "kind_not_covered"),
+    ],
+)
+def test_write_off_refusal(batch_kind, claim_kind, expected):
+    assert rules.write_off_refusal(batch_kind, claim_kind) == expected
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from skilltrace.subsidy import claims as claim_service
 from skilltrace.subsidy.completion import verify_certificate
 from skilltrace.subsidy.messages import reason_text, refuse
 from skilltrace.subsidy.models import SubsidyClaim
+from skilltrace.subsidy.payee import Payee, PayeeKind
 
 bp = api_blueprint("subsidy_api", __name__)
 
@@ -29,6 +30,18 @@ CLAIM_SCHEMA = {
             "description": "employment (default), upgrading, startup, yigong, apprentice, school",
         },
         "company_credit_code": {"type": "string", "maxLength": 18},
+        "payee_kind": {
+            "type": "string",
+            "maxLength": 16,
+            "description": "who is paid: provider (default) or enterprise (yigong, apprentice)",
+        },
+        "payee_name": {"type": "string", "maxLength": 200, "description": "the enterprise"},
+        "payee_credit_code": {
+            "type": "string",
+            "maxLength": 18,
+            "description": "the enterprise's unified social credit code (yigong: defaults to "
+            "company_credit_code)",
+        },
         "wages": {
             "type": "array",
             "description": "以工代训: [{learner_id, wage_fen}] monthly wages in fen",
@@ -70,6 +83,11 @@ def claim_json(claim: SubsidyClaim, lines: bool = True) -> dict:
         "provider_id": claim.provider_id,
         "kind": claim.kind,
         "company_credit_code": claim.company_credit_code,
+        "payee": {
+            "kind": claim.payee_kind,
+            "name": claim.payee_name,
+            "credit_code": claim.payee_credit_code,
+        },
         "status": claim.status,
         "total_fen": claim.total_fen,
         "created_at": claim.created_at.isoformat(),
@@ -105,7 +123,7 @@ def _wages(raw) -> dict[int, int]:
         403: "Not your class, or provider suspended/blacklisted",
         404: "No such class",
         409: "Class not closed",
-        422: "Invalid kind, company or wages",
+        422: "Invalid kind, company, wages or payee (an enterprise only for yigong/apprentice)",
     }
 )
 def create_claim(body: dict):
@@ -119,6 +137,11 @@ def create_claim(body: dict):
         body.get("kind") or "employment",
         body.get("company_credit_code"),
         _wages(body.get("wages")),
+        Payee(
+            body.get("payee_kind") or PayeeKind.PROVIDER,
+            body.get("payee_name"),
+            body.get("payee_credit_code"),
+        ),
     )
     return {"claim": claim_json(claim)}, 201
 

@@ -30,6 +30,7 @@ from skilltrace.subsidy.models import (
     SubsidyAward,
     SubsidyClaim,
 )
+from skilltrace.subsidy.payee import Payee, PayeeKind, clean_payee, payee_refusal
 from skilltrace.traces.services import TraceLog
 
 REVIEWS = ("approve", "partial", "reject")
@@ -58,8 +59,13 @@ def build_claim(
     kind: str = rules.Kind.EMPLOYMENT,
     company_code: str | None = None,
     wages: dict[int, int] | None = None,
+    payee: Payee | None = None,
 ) -> SubsidyClaim:
     """A draft claim for a closed class with every trainee's decision (the preview).
+
+    ``payee`` is who is paid: the provider (the default) or, for 以工代训 / 企业新型学徒, an
+    enterprise (name and unified social credit code; for 以工代训 the code defaults to the
+    claim's enterprise).
 
     An approved class past its end date is closed first (结业, recorded), so the claim
     endpoint alone takes a finished class to its decisions.
@@ -74,6 +80,15 @@ def build_claim(
     if kind == rules.Kind.YIGONG and not company_code:
         raise refuse("company_required", field="company_credit_code")
     company_code = credit_code(company_code) if company_code else None
+    payee = payee or Payee(PayeeKind.PROVIDER)
+    if payee.kind == PayeeKind.ENTERPRISE and not payee.credit_code and kind == rules.Kind.YIGONG:
+        payee = Payee(payee.kind, payee.name, company_code)
+    refusal = payee_refusal(kind, payee, company_code)
+    if refusal:
+        raise refuse(refusal, field="payee")
+    payee = clean_payee(payee)
+    if payee.kind == PayeeKind.PROVIDER:
+        payee = Payee(payee.kind, class_.provider.name, class_.provider.credit_code)
     if class_.status == ClassStatus.APPROVED and class_.end_date <= local_today():
         close_class(user, class_)  # a class that has ended is closed (结业) by its first claim
     if class_.status != ClassStatus.CLOSED:
@@ -90,6 +105,9 @@ def build_claim(
         provider_id=class_.provider_id,
         kind=kind,
         company_credit_code=company_code,
+        payee_kind=payee.kind,
+        payee_name=payee.name,
+        payee_credit_code=payee.credit_code,
         status="draft",
         created_by_id=user.id,
     )

@@ -1,5 +1,5 @@
 """A claim as an XLSX workbook (openpyxl): roster with attested 学时, face sign-in records,
-certificates, and each trainee's decision with reasons."""
+certificates, each trainee's decision with reasons, and the claim with its payee (收款方)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from skilltrace.subsidy.messages import reason_text
 from skilltrace.subsidy.models import SubsidyClaim, TrainingCertificate
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+PAYEE_KINDS = {"provider": "培训机构", "enterprise": "企业"}
 
 
 def _local(at) -> str:
@@ -109,6 +110,21 @@ def claim_workbook(claim: SubsidyClaim) -> bytes:
                 line.comment,
             ]
         )
+    info = book.create_sheet("申领信息")
+    info.append(
+        ["申领编号", "培训班ID", "培训类别", "状态", "收款方类型", "收款方名称", "统一社会信用代码"]
+    )
+    info.append(
+        [
+            claim.id,
+            claim.class_id,
+            claim.kind,
+            claim.status,
+            PAYEE_KINDS.get(claim.payee_kind, claim.payee_kind),
+            claim.payee_name or claim.provider.name,
+            claim.payee_credit_code or claim.provider.credit_code,
+        ]
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -48,6 +48,15 @@ MESSAGES = {
     "provider_suspended": _l(
         "The training provider is suspended or blacklisted: it cannot claim subsidies."
     ),
+    "payee_kind_invalid": _l("Choose who is paid: the training provider or an enterprise."),
+    "payee_enterprise_not_allowed": _l(
+        "Only 以工代训 and 企业新型学徒 subsidies may be paid directly to an enterprise."
+    ),
+    "payee_name_invalid": _l("Enter the enterprise's name (2 to 200 characters)."),
+    "payee_credit_code_invalid": _l("Enter the enterprise's valid unified social credit code."),
+    "payee_not_company": _l(
+        "A 以工代训 subsidy is paid to the enterprise that trained in place of work."
+    ),
     "company_required": _l("以工代训 claims name the enterprise's unified social credit code."),
     "wage_invalid": _l("Enter the monthly wage in fen."),
     "no_trainees": _l("The class has no trainees to claim for."),

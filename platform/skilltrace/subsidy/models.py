@@ -179,6 +179,13 @@ class SubsidyClaim(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     company_credit_code: Mapped[str | None] = mapped_column(String(18))
+    # Who is paid (收款方): the provider, or an enterprise (以工代训 / 企业新型学徒 only),
+    # with the name and unified social credit code as they were when the claim was built.
+    payee_kind: Mapped[str] = mapped_column(
+        String(16), default="provider", server_default="provider"
+    )
+    payee_name: Mapped[str | None] = mapped_column(String(200))
+    payee_credit_code: Mapped[str | None] = mapped_column(String(18))
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,6 +29,7 @@ from skilltrace.subsidy import claims as claim_service
 from skilltrace.subsidy import completion, evidence, standards
 from skilltrace.subsidy.messages import reason_text
 from skilltrace.subsidy.models import KeyGroupRecord, SubsidyClaim, TrainingCertificate
+from skilltrace.subsidy.payee import Payee
 from skilltrace.web import role_required
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
@@ -117,9 +118,18 @@ def claims():
         class_ = db.session.get(TrainingClass, request.form.get("class_id", type=int) or 0)
         if class_ is None or class_.provider_id != current_user.provider_id:
             abort(404)
+        form = request.form
         try:
             claim = claim_service.build_claim(
-                current_user, class_, request.form.get("kind") or "employment"
+                current_user,
+                class_,
+                form.get("kind") or "employment",
+                form.get("company_credit_code") or None,
+                payee=Payee(
+                    form.get("payee_kind") or "provider",
+                    form.get("payee_name"),
+                    form.get("payee_credit_code"),
+                ),
             )
             return redirect(url_for("subsidy.claim_detail", claim_id=claim.id))
         except DomainError as err:

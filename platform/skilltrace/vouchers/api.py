@@ -27,6 +27,12 @@ BATCH_SCHEMA = {
         "face_value_fen": {"type": "integer", "description": "omit for 'the standard'"},
         "per_learner_limit": {"type": "integer"},
         "occupation": {"type": "string", "maxLength": 100},
+        "kind": {
+            "type": "string",
+            "maxLength": 16,
+            "description": "training kind only (employment, upgrading, startup, yigong, "
+            "apprentice, school); omit for any. Checked when the subsidy is approved",
+        },
         "providers": {"type": "array", "description": "provider ids; omit for any active"},
     },
 }
@@ -39,6 +45,7 @@ def batch_json(batch: VoucherBatch) -> dict:
         "region": batch.region,
         "target_group": batch.target_group,
         "occupation": batch.occupation,
+        "kind": batch.kind,
         "providers": batch.providers,
         "face_value_fen": batch.face_value_fen,
         "validity_days": batch.validity_days,
@@ -77,6 +84,7 @@ def issue(body: dict):
         body.get("per_learner_limit", 1),
         body.get("occupation"),
         body.get("providers"),
+        kind=body.get("kind"),
     )
     return {"batch": batch_json(batch)}, 201
 
@@ -152,7 +160,7 @@ def qr(code: str):
         200: "Joined; voucher reserved for the class",
         403: "Provider not eligible",
         404: "Not your voucher / no such class",
-        409: "Expired, used or not covered",
+        409: "Expired, used, not your key group or occupation not covered",
     }
 )
 def use(body: dict):

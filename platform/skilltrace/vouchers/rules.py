@@ -55,8 +55,11 @@ class UseFacts:
     eligible_providers: tuple[int, ...] | None  # None: any active provider
     occupation: str | None  # None: any
     provider_id: int
-    provider_active: bool
+    provider_active: bool  # active and allowed to claim subsidies
     class_occupation: str
+    target_group: str = EVERYONE  # the batch's
+    key_groups: frozenset[str] = frozenset()  # the learner's confirmed key groups now
+    class_has_voucher: bool = False  # another of the learner's vouchers is reserved for it
 
 
 def expired(status: str, expires_at: datetime, now: datetime) -> bool:
@@ -69,12 +72,27 @@ def use_refusal(facts: UseFacts, now: datetime) -> str | None:
         return "voucher_expired"
     if facts.status != VoucherStatus.CLAIMED:
         return "voucher_used"
+    if facts.class_has_voucher:
+        return "class_has_voucher"
+    if facts.target_group != EVERYONE and facts.target_group not in facts.key_groups:
+        return "not_target_group"
     if not facts.provider_active:
         return "provider_not_eligible"
     if facts.eligible_providers is not None and facts.provider_id not in facts.eligible_providers:
         return "provider_not_eligible"
-    if facts.occupation and facts.occupation != facts.class_occupation:
+    if facts.occupation and facts.occupation.strip() != (facts.class_occupation or "").strip():
         return "occupation_not_covered"
+    return None
+
+
+def write_off_refusal(batch_kind: str | None, claim_kind: str) -> str | None:
+    """Why the approved subsidy may not write this voucher off, or None.
+
+    A class has no training kind of its own: the kind is the claim's, so a batch restricted to
+    a kind (培训类别) is checked here, when the subsidy is approved.
+    """
+    if batch_kind and batch_kind != claim_kind:
+        return "kind_not_covered"
     return None
 
 

@@ -20,8 +20,9 @@ from skilltrace.courses.rules import ClassStatus
 from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, Role, User
 from skilltrace.regions import scope_covers
+from skilltrace.subsidy.claims import claim_refusal_for_provider
 from skilltrace.subsidy.evidence import confirmed_groups
-from skilltrace.subsidy.rules import KeyGroup
+from skilltrace.subsidy.rules import KeyGroup, Kind
 from skilltrace.traces.services import TraceLog
 from skilltrace.vouchers import rules
 from skilltrace.vouchers.messages import refuse
@@ -55,8 +56,10 @@ def issue_batch(
     occupation: str | None = None,
     providers: list[int] | None = None,
     claim_until: date | None = None,
+    kind: str | None = None,
 ) -> VoucherBatch:
-    """A regulator issues a batch in their scope."""
+    """A regulator issues a batch in their scope, optionally for one occupation and one
+    training kind (培训类别) only."""
     if user.role != Role.REGULATOR or not user.region_scope:
         raise refuse("forbidden", 403)
     name = (name or "").strip()
@@ -64,6 +67,9 @@ def issue_batch(
         raise refuse("name_invalid", field="name")
     if target_group != rules.EVERYONE and target_group not in {g.value for g in KeyGroup}:
         raise refuse("group_invalid", field="target_group")
+    kind = kind or None
+    if kind is not None and kind not in {k.value for k in Kind}:
+        raise refuse("kind_invalid", field="kind")
     quantity = _int(quantity, 1, MAX_QUANTITY, "quantity")
     validity_days = _int(validity_days, 1, 3660, "validity_days")
     per_learner_limit = _int(per_learner_limit, 1, 100, "per_learner_limit")
@@ -85,6 +91,7 @@ def issue_batch(
         name=name,
         target_group=target_group,
         occupation=(occupation or "").strip() or None,
+        kind=kind,
         providers=providers,
         face_value_fen=face_value_fen,
         validity_days=validity_days,
@@ -211,8 +218,11 @@ def use_voucher(learner: User, code: str, class_code: str) -> tuple[Voucher, Tra
             eligible_providers=tuple(batch.providers) if batch.providers is not None else None,
             occupation=batch.occupation,
             provider_id=class_.provider_id,
-            provider_active=class_.provider.status == "active",
+            provider_active=claim_refusal_for_provider(class_.provider) is None,
             class_occupation=class_.course.occupation,
+            target_group=batch.target_group,
+            key_groups=confirmed_groups([learner.id])[learner.id],
+            class_has_voucher=_reserved_for(learner.id, class_.id) is not None,
         ),
         current_clock().now(),
     )
@@ -232,17 +242,19 @@ def use_voucher(learner: User, code: str, class_code: str) -> tuple[Voucher, Tra
     return voucher, class_
 
 
+def _reserved_for(learner_id: int, class_id: int, lock: bool = False) -> Voucher | None:
+    """The learner's voucher reserved for this class (at most one: ``use_voucher`` sees to it)."""
+    query = select(Voucher).where(
+        Voucher.learner_id == learner_id,
+        Voucher.class_id == class_id,
+        Voucher.status == VoucherStatus.RESERVED,
+    )
+    return db.session.scalar(query.with_for_update() if lock else query)
+
+
 def release_for_class(learner: User, class_id: int) -> Voucher | None:
     """Release the voucher reserved for this class (not committed)."""
-    voucher = db.session.scalar(
-        select(Voucher)
-        .where(
-            Voucher.learner_id == learner.id,
-            Voucher.class_id == class_id,
-            Voucher.status == VoucherStatus.RESERVED,
-        )
-        .with_for_update()
-    )
+    voucher = _reserved_for(learner.id, class_id, lock=True)
     if voucher is None:
         return None
     transition(voucher, VoucherTransition, learner, "release", VoucherStatus.CLAIMED)
@@ -276,14 +288,15 @@ def write_off_on_award(claim, line, actor: User) -> None:
     Runs in the claim review's transaction; the unique voucher_id of ``VoucherWriteOff`` makes a
     second write-off (a racing claim) fail the whole review.
     """
-    voucher = db.session.scalar(
-        select(Voucher).where(
-            Voucher.learner_id == line.learner_id,
-            Voucher.class_id == claim.class_id,
-            Voucher.status == VoucherStatus.RESERVED,
-        )
-    )
+    voucher = _reserved_for(line.learner_id, claim.class_id)
     if voucher is None:
+        return
+    refusal = rules.write_off_refusal(voucher.batch.kind, claim.kind)
+    if refusal:  # the learner keeps the voucher for a training of the batch's kind
+        transition(voucher, VoucherTransition, actor, "release", VoucherStatus.CLAIMED, refusal)
+        voucher.class_id = None
+        _trace(voucher, "voucher_released", class_id=claim.class_id, reason=refusal)
+        expire_if_due(voucher)
         return
     amount = rules.write_off_amount(
         voucher.batch.face_value_fen, line.approved_fen + line.approved_allowance_fen

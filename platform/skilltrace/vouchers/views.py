@@ -63,14 +63,16 @@ def batches():
                 round(face * 100) if face else None,
                 form.get("per_learner_limit", type=int) or 1,
                 form.get("occupation") or None,
+                kind=form.get("kind") or None,
             )
         except DomainError as err:
             _refused(err)
         return redirect(url_for("vouchers.batches"))
-    from skilltrace.subsidy.views import GROUP_LABELS
+    from skilltrace.subsidy.views import GROUP_LABELS, KIND_LABELS
 
     return render_template(
         "vouchers/batches.html",
         summary=counters.summary(current_clock().now().year),
         groups=GROUP_LABELS,
+        kinds=KIND_LABELS,
     )
