@@ -162,7 +162,9 @@
       if (photo.accepted) mark(shot, text.accepted, "ok");
       else mark(shot, photo.message, "bad");
     });
-    say(error.photos ? error.message + " " + text.refused : error.message, "error");
+    // no space after a full-width stop (Chinese), one after an English one
+    var joined = /[。！？]$/.test(error.message) ? "" : " ";
+    say(error.photos ? error.message + joined + text.refused : error.message, "error");
   }
 
   function send() {
