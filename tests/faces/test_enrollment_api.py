@@ -146,6 +146,57 @@ def test_multi_photo_refusals_write_nothing(app, make_user, login, shared_faces,
     assert count(FaceEnrollment) == 0 and media_files("faces") == before
 
 
+def test_a_refusal_names_each_refused_photo_in_chinese(app, make_user, login, shared_faces):
+    _learner, client, token = signed_in(app, make_user, login)
+    before = media_files("faces")
+    photos = [
+        photo(shared_faces, "obama/obama.jpg"),
+        photo(shared_faces, "two_faces_obama_biden.jpg"),
+        altered(shared_faces, "obama/obama1.jpg", "dark"),
+    ]
+    response = post_photos(client, token, photos)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "multiple_faces" and error["field"] == "image"
+    assert error["message"].startswith("第 2 张（共 3 张）：")
+    assert [(p["number"], p["accepted"], p["code"]) for p in error["photos"]] == [
+        (1, True, None),
+        (2, False, "multiple_faces"),
+        (3, False, "too_dark"),
+    ]
+    assert error["photos"][0]["message"] is None
+    assert "不止一张人脸" in error["photos"][1]["message"]
+    assert "暗" in error["photos"][2]["message"]
+    assert count(FaceEnrollment) == 0 and media_files("faces") == before
+
+
+def test_the_photo_of_someone_else_is_named(app, make_user, login, shared_faces):
+    _learner, client, token = signed_in(app, make_user, login)
+    photos = [photo(shared_faces, f"obama/{name}") for name in ("obama.jpg", "obama1.jpg")]
+    response = post_photos(client, token, [*photos, photo(shared_faces, "biden/biden.jpg")])
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "enrollment_photos_differ"
+    assert [p["accepted"] for p in error["photos"]] == [True, True, False]
+    assert error["message"].startswith("第 3 张（共 3 张）：")
+    assert count(FaceEnrollment) == 0
+
+
+def test_a_single_refused_photo_keeps_its_plain_message(app, make_user, login, shared_faces):
+    _learner, client, token = signed_in(app, make_user, login)
+    response = post_photos(client, token, [photo(shared_faces, "two_faces_kit_rose.jpg")])
+    error = response.get_json()["error"]
+    assert error["message"] == str(ENGINE_MESSAGES["multiple_faces"])  # no photo number
+    assert error["photos"] == [
+        {
+            "number": 1,
+            "accepted": False,
+            "code": "multiple_faces",
+            "message": error["message"],
+        }
+    ]
+
+
 def test_every_refusal_code_has_a_message():
     assert set(ENROLLMENT_REFUSALS) <= set(ENGINE_MESSAGES)
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import re
+from html import unescape
 
 from sqlalchemy import func, select
 
@@ -12,14 +15,15 @@ from skilltrace.faces.demo import seed_faces
 from skilltrace.faces.errors import MESSAGES
 from skilltrace.faces.models import FaceEnrollment, FaceTemplate
 
-from .enroll_support import photo, post_enrollment, signed_in
+from .enroll_support import altered, photo, post_enrollment, signed_in
 
 
-def upload(client, data: bytes):
+def upload(client, *photos: bytes):
     token = client.get("/api/v1/auth/csrf").get_json()["csrf_token"]
+    files = [(io.BytesIO(data), f"me{i}.jpg") for i, data in enumerate(photos)]
     return client.post(
         "/faces/enroll?lang=en",
-        data={"csrf_token": token, "image": (io.BytesIO(data), "me.jpg")},
+        data={"csrf_token": token, "image": files},
         content_type="multipart/form-data",
     )
 
@@ -47,6 +51,39 @@ def test_upload_form_enrolls_or_shows_the_refusal(app, make_user, login, shared_
     assert done.status_code == 302 and done.headers["Location"].endswith("/faces/enroll")
     assert db.session.get(FaceTemplate, learner.id) is not None
     assert 'data-face-status="active"' in client.get("/faces/enroll").get_data(as_text=True)
+
+
+def test_upload_of_three_photos_names_each_refused_one(app, make_user, login, shared_faces):
+    learner, client, _ = signed_in(app, make_user, login)
+    obama = photo(shared_faces, "obama/obama.jpg")
+    refused = upload(
+        client,
+        photo(shared_faces, "two_faces_kit_rose.jpg"),
+        obama,
+        altered(shared_faces, "obama/obama1.jpg", "dark"),
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert f"Photo 1 of 3: {MESSAGES['multiple_faces']}" in html
+    assert f"Photo 3 of 3: {MESSAGES['too_dark']}" in html and "Photo 2 of 3" not in html
+    assert db.session.scalar(select(func.count()).select_from(FaceEnrollment)) == 0
+
+    done = upload(client, obama, *(photo(shared_faces, f"obama/obama{n}.jpg") for n in (1, 3)))
+    assert done.status_code == 302
+    enrollment = db.session.get(FaceTemplate, learner.id).enrollment
+    assert enrollment.source == "upload" and len(enrollment.photo_paths) == 3
+
+
+def test_camera_settings_and_texts_reach_the_page_in_chinese(app, make_user, login):
+    _learner, client, _ = signed_in(app, make_user, login)
+    html = client.get("/faces/enroll").get_data(as_text=True)
+    match = re.search(r"data-config='([^']*)'", html)
+    config = json.loads(unescape(match.group(1)))
+    assert config["shots"] == 3 and config["gapMs"] == 1000 and config["countdownS"] >= 1
+    assert config["url"] == "/api/v1/me/face/enrollment"
+    assert config["messages"]["capturing"] == "第 {number}/{total} 张……"
+    assert "{seconds}" in config["messages"]["countdown"]
+    assert html.count('data-role="retake-one"') == 3 and "拍摄 3 张照片" in html
 
 
 def test_home_panels_show_status_and_open_cases(app, make_user, login, shared_faces):

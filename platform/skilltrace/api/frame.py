@@ -49,11 +49,26 @@ HTTP_ERRORS: dict[int, tuple[str, Any]] = {
 }
 
 
-def error_response(code: str, message: Any, status: int, field: str | None = None):
+def error_response(
+    code: str, message: Any, status: int, field: str | None = None, details: dict | None = None
+):
     body: dict[str, Any] = {"code": code, "message": str(message)}
     if field:
         body["field"] = field
+    for key, value in (details or {}).items():
+        body.setdefault(key, _plain(value))
     return jsonify({"error": body}), status
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with its lazy strings rendered (JSON cannot encode them)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 # Blueprints whose endpoints take the browser session only (never a bearer token).
@@ -312,7 +327,7 @@ def init_app(app: Flask) -> None:
     def domain_error(err: DomainError):
         db.session.rollback()
         if _wants_json():
-            return error_response(err.code, err.message, err.status, err.field)
+            return error_response(err.code, err.message, err.status, err.field, err.details)
         from skilltrace.web import render_error
 
         return render_error(err.status, err.message)

@@ -69,7 +69,10 @@ def state_json(state: EnrollmentState) -> dict:
         "or duplicate_identity_review (the face of another account)",
         403: "consent_required: no consent to face data processing",
         409: "enrollment_under_review: the previous photo awaits a decision",
-        422: "Photo refused: " + ", ".join(ENROLLMENT_REFUSALS),
+        422: "Photo refused: "
+        + ", ".join(ENROLLMENT_REFUSALS)
+        + ". error.photos gives a verdict per photo (number, accepted, code, message); "
+        "error.message names the first refused photo when several were sent",
     },
     multipart=ENROLLMENT_FORM,
 )

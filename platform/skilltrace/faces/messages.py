@@ -99,3 +99,53 @@ def engine_message(code: str):
 def face_error(code: str, status: int = 422) -> DomainError:
     """A DomainError for an engine refusal, attached to the ``image`` field."""
     return DomainError(code, engine_message(code), status=status, field="image")
+
+
+def photo_message(number: int, total: int, code: str):
+    """The refusal of one of several photos, naming it ("Photo 2 of 3: ...")."""
+    return _l(
+        "Photo %(number)s of %(total)s: %(reason)s",
+        number=number,
+        total=total,
+        reason=engine_message(code),
+    )
+
+
+def photos_error(verdicts: list[str | None]) -> DomainError:
+    """A refusal of an enrollment's photos: the first refused photo's code, a message naming
+    it (none when one reason covers them all) and ``photos``, a verdict per photo."""
+    from skilltrace.faces.photo_rules import first_refused, one_reason
+
+    first = first_refused(verdicts)
+    code = verdicts[first]
+    total = len(verdicts)
+    message = (
+        engine_message(code) if one_reason(verdicts) else photo_message(first + 1, total, code)
+    )
+    photos = [
+        {
+            "number": index + 1,
+            "accepted": verdict is None,
+            "code": verdict,
+            "message": None if verdict is None else engine_message(verdict),
+        }
+        for index, verdict in enumerate(verdicts)
+    ]
+    error = face_error(code)
+    error.message, error.details = message, {"photos": photos}
+    return error
+
+
+def refusal_lines(error: DomainError) -> list[str]:
+    """A refusal as form errors: a line per refused photo when their reasons differ, else the
+    error's message."""
+    from skilltrace.faces.photo_rules import one_reason
+
+    photos = error.details.get("photos") or []
+    if not photos or one_reason([photo["code"] for photo in photos]):
+        return [str(error.message)]
+    return [
+        str(photo_message(photo["number"], len(photos), photo["code"]))
+        for photo in photos
+        if not photo["accepted"]
+    ]

@@ -6,7 +6,6 @@ The study domain calls :func:`face_engine`, :func:`active_template`, :func:`stor
 
 from __future__ import annotations
 
-import io
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from skilltrace.crypto import DataCipher
 from skilltrace.errors import DomainError
-from skilltrace.faces.errors import FaceError
+from skilltrace.faces.enroll_photos import analyze_photos, reference_jpeg
 from skilltrace.faces.index import TemplateDirectory, templates_locked
 from skilltrace.faces.messages import face_error
 from skilltrace.faces.models import (
@@ -44,25 +43,13 @@ from skilltrace.traces.models import TraceEvent
 if TYPE_CHECKING:  # the engine (OpenCV, numpy) is imported on first use, not with the app
     import numpy as np
 
-    from skilltrace.faces.engine import FaceAnalysis, FaceEngine
+    from skilltrace.faces.engine import FaceEngine
 
 TEMPLATE_CONTEXT = b"face_enrollments.template"
 PHOTO_LABEL = b"faces.photo"
 PHOTO_FOLDER = "faces"
-PHOTO_MAX_SIDE = 1024  # reference photos are kept re-encoded (no EXIF) at most this large
 STUDY_TIME_KIND = "stretch_credited"  # trace events the study domain writes for credited time
 SOURCES = ("upload", "camera", "cli", "demo")
-
-
-def reference_jpeg(rgb: np.ndarray) -> bytes:
-    """The photo kept for review: re-encoded (drops EXIF, e.g. GPS), longer side <= 1024."""
-    from PIL import Image
-
-    image = Image.fromarray(rgb)
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
 
 
 @dataclass(frozen=True)
@@ -120,8 +107,7 @@ class EnrollmentService:
             raise face_error("too_many_photos")
         self._check_consent(learner)
         self._check_no_open_case(learner.id)
-        analysed = [self._analyze(data) for data in images]
-        self._check_same_person([analysis for _rgb, analysis in analysed])
+        analysed = analyze_photos(self.engine, images)
         self.template_index()  # catch up before taking the lock, which then only waits briefly
         paths = [
             self.store.put(PHOTO_FOLDER, reference_jpeg(rgb), PHOTO_LABEL) for rgb, _a in analysed
@@ -143,12 +129,6 @@ class EnrollmentService:
                     self.store.delete(path)
             raise
         return enrollment
-
-    def _check_same_person(self, analyses: list) -> None:
-        for index, first in enumerate(analyses):
-            for second in analyses[index + 1 :]:
-                if not self.engine.matches(first.encoding, second.encoding):
-                    raise face_error("enrollment_photos_differ")
 
     def _record(self, learner, analyses: list, paths: list[str], source: str):
         """Write the enrollment (and its case when held) and commit."""
@@ -218,16 +198,6 @@ class EnrollmentService:
             current.enrollment_id = enrollment.id
             current.activated_at = utcnow()
         enrollment.status = EnrollmentStatus.ACTIVE
-
-    def _analyze(self, image: bytes) -> tuple[np.ndarray, FaceAnalysis]:
-        try:
-            rgb = self.engine.decode(image)
-        except FaceError as error:
-            raise face_error(error.code) from None
-        analysis = self.engine.analyze(rgb)
-        if not analysis.ok:
-            raise face_error(analysis.reason)
-        return rgb, analysis
 
     def _check_consent(self, learner: User) -> None:
         given = self.session.scalar(select(exists().where(ConsentRecord.user_id == learner.id)))

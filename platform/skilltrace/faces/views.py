@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from skilltrace.errors import DomainError
@@ -15,6 +16,7 @@ from skilltrace.faces.messages import (
     CASE_KIND_LABELS,
     HELD_MESSAGES,
     STATUS_LABELS,
+    refusal_lines,
 )
 from skilltrace.faces.models import CaseStatus, EnrollmentStatus
 from skilltrace.faces.review import review_service
@@ -26,6 +28,37 @@ from skilltrace.identity.models import Role, User
 from skilltrace.web import role_required
 
 bp = Blueprint("faces", __name__, url_prefix="/faces")
+
+CAMERA_SHOTS = 3  # photos a camera enrollment takes, CAMERA_GAP_MS apart
+CAMERA_GAP_MS = 1000
+CAMERA_COUNTDOWN_S = 3  # before the first photo, and before a retaken one
+
+# What the camera enrollment shows ({number}, {total}, {seconds} are filled in by the page).
+CAMERA_MESSAGES = {
+    "no_camera": _l(
+        "The camera could not be opened. Allow camera access in your browser, or upload a photo "
+        "below."
+    ),
+    "countdown": _l("Photo {number}/{total} in {seconds}…"),
+    "capturing": _l("Photo {number}/{total}…"),
+    "captured": _l("Photos taken. Look at them, then send them or retake any of them."),
+    "sending": _l("Checking your photos…"),
+    "enrolled": _l("Your face is enrolled. You can start studying."),
+    "accepted": _l("Accepted"),
+    "refused": _l("Retake the marked photos, then send again."),
+    "failed": _l("The photos could not be sent. Check your connection and try again."),
+}
+
+
+def camera_config() -> dict:
+    """The camera enrollment's settings and texts, read by static/js/faces-enroll.js."""
+    return {
+        "url": url_for("faces_api.enroll"),
+        "shots": CAMERA_SHOTS,
+        "gapMs": CAMERA_GAP_MS,
+        "countdownS": CAMERA_COUNTDOWN_S,
+        "messages": {code: str(text) for code, text in CAMERA_MESSAGES.items()},
+    }
 
 
 @bp.route("/enroll", methods=["GET", "POST"])
@@ -39,7 +72,7 @@ def enroll():
             enrollment = enrollment_service().enroll(current_user, images, source="upload")
         except DomainError as err:
             db.session.rollback()
-            form.image.errors = [str(err.message)]
+            form.image.errors = refusal_lines(err)
             status = err.status
         else:
             if enrollment.status == EnrollmentStatus.ACTIVE:
@@ -52,6 +85,7 @@ def enroll():
     return render_template(
         "faces/enroll.html",
         form=form,
+        camera=camera_config(),
         state=state,
         status_labels=STATUS_LABELS,
         held_messages=HELD_MESSAGES,
