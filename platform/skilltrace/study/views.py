@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from skilltrace.faces.messages import ENGINE_MESSAGES
 from skilltrace.identity.models import Role
+from skilltrace.study.coverage import lesson_coverage
 from skilltrace.study.reports import learner_ledger
 from skilltrace.web import role_required
 
@@ -59,6 +60,7 @@ def lesson_player(lesson_id: int):
         "study/player.html",
         access=access,
         player=player,
+        coverage=lesson_coverage(current_user.id, lesson_id),
         minutes_per_unit=config["MINUTES_PER_HOUR_UNIT"],
     )
 
