@@ -72,9 +72,18 @@
 
   // The server's figures: credited, watched but pending verification, and the lesson's
   // attested coverage (the same figure as "My learning hours" and the class page).
+  // Seconds as "4 min 30 s" ("4 分钟 30 秒"), or "30 s" under a minute.
+  function duration(seconds) {
+    const whole = Math.max(0, Math.floor(seconds || 0));
+    const min = Math.floor(whole / 60);
+    const sec = whole % 60;
+    const units = cfg.units;
+    return min ? min + " " + units.min + " " + sec + " " + units.s : sec + " " + units.s;
+  }
+
   function figures(body) {
-    document.getElementById("credited").textContent = Math.floor(body.credited_seconds || 0);
-    document.getElementById("pending").textContent = Math.floor(body.pending_seconds || 0);
+    document.getElementById("credited").textContent = duration(body.credited_seconds);
+    document.getElementById("pending").textContent = duration(body.pending_seconds);
     if (body.lesson && typeof body.lesson.watched_percent === "number") {
       document.getElementById("coverage").textContent = body.lesson.watched_percent;
     }

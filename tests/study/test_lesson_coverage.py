@@ -1,6 +1,8 @@
 """One "watched" figure: the player shows the lesson's attested coverage exactly as "My learning
 hours" and the class page do, and keeps time since the last check apart, as pending."""
 
+import html
+import json
 import re
 
 import pytest
@@ -65,6 +67,9 @@ def _pages(study) -> dict[str, int]:
 def test_player_shows_the_figure_of_the_ledger_and_class_pages(study):
     before = study.client.get(f"/study/lessons/{study.room.lesson.id}").get_data(as_text=True)
     assert _span(before, r'<span id="coverage">(\d+)</span>') == 0
+    # Credited and pending time read as minutes and seconds ("4 分钟 30 秒").
+    config = json.loads(html.unescape(re.search(r"data-config='([^']*)'", before).group(1)))
+    assert config["units"] == {"min": "分钟", "s": "秒"}
     study.signed_in()
     for _ in range(3):
         beat = study.beat(15).get_json()

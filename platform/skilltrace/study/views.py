@@ -52,6 +52,7 @@ def lesson_player(lesson_id: int):
         "turnLeadMs": 700,  # from showing the instruction to the first turned frame
         "videoUrl": url_for("courses.lesson_video", lesson_id=lesson_id),
         "api": url_for("study_api.start_session"),
+        "units": {"min": str(_l("min")), "s": str(_l("s"))},
         "messages": {
             code: str(text) for code, text in {**ENGINE_MESSAGES, **PLAYER_MESSAGES}.items()
         },
