@@ -8,6 +8,7 @@ import re
 import pytest
 
 from skilltrace.courses.rules import watched_percent
+from skilltrace.identity.models import Role
 from skilltrace.study.coverage import LessonCoverage
 from skilltrace.study.ledger import Ledger, LessonInfo
 
@@ -64,7 +65,7 @@ def _pages(study) -> dict[str, int]:
     }
 
 
-def test_player_shows_the_figure_of_the_ledger_and_class_pages(study):
+def test_player_shows_the_figure_of_the_ledger_and_class_pages(app, study, make_user, login):
     before = study.client.get(f"/study/lessons/{study.room.lesson.id}").get_data(as_text=True)
     assert _span(before, r'<span id="coverage">(\d+)</span>') == 0
     # Credited and pending time read as minutes and seconds ("4 分钟 30 秒").
@@ -82,6 +83,11 @@ def test_player_shows_the_figure_of_the_ledger_and_class_pages(study):
     assert _pages(study) == dict.fromkeys(
         ["player page", "ledger page", "class page", "ledger API"], figure
     )
+    # The regulator's class progress shows the learner's own figure.
+    regulator = app.test_client()
+    login(regulator, make_user(Role.REGULATOR, scope="61"))
+    progress = regulator.get(f"/oversight/classes/{study.room.class_.id}").get_data(as_text=True)
+    assert _span(progress, r"<td>(\d+)%</td>") == figure
     # A new session starts from the same figure (the session's fold of the ledger).
     again = study.start()
     assert again.status_code == 201, again.get_json()
