@@ -70,19 +70,31 @@
     badge.dataset.state = state;
   }
 
+  // The server's figures: credited, watched but pending verification, and the lesson's
+  // attested coverage (the same figure as "My learning hours" and the class page).
+  // Seconds as "4 min 30 s" ("4 分钟 30 秒"), or "30 s" under a minute.
+  function duration(seconds) {
+    const whole = Math.max(0, Math.floor(seconds || 0));
+    const min = Math.floor(whole / 60);
+    const sec = whole % 60;
+    const units = cfg.units;
+    return min ? min + " " + units.min + " " + sec + " " + units.s : sec + " " + units.s;
+  }
+
+  function figures(body) {
+    document.getElementById("credited").textContent = duration(body.credited_seconds);
+    document.getElementById("pending").textContent = duration(body.pending_seconds);
+    if (body.lesson && typeof body.lesson.watched_percent === "number") {
+      document.getElementById("coverage").textContent = body.lesson.watched_percent;
+    }
+  }
+
   function update(body) {
     if (!body || !body.session_id) return;
     session = Object.assign(session || {}, body);
     show(body.state);
-    document.getElementById("credited").textContent = Math.floor(body.credited_seconds || 0);
-    // Watched since the last passed check: credited once the next check passes.
-    document.getElementById("pending").textContent = Math.floor(body.pending_seconds || 0);
-    if (body.lesson) {
-      furthest = Math.max(furthest, body.lesson.furthest_position || 0);
-      const duration = body.lesson.duration_s || video.duration || 1;
-      document.getElementById("coverage").textContent =
-        Math.min(100, Math.floor(100 * (body.lesson.covered_seconds || 0) / duration));
-    }
+    figures(body);
+    if (body.lesson) furthest = Math.max(furthest, body.lesson.furthest_position || 0);
     if (body.state === "suspended") say("suspended");
     if (body.state === "ended") finished();
     if (body.check && (!check || check.id !== body.check.id)) openCheck(body.check);
@@ -193,7 +205,7 @@
       if (status === 200) {
         session.state = body.state;
         show(body.state);
-        document.getElementById("credited").textContent = Math.floor(body.credited_seconds || 0);
+        figures(body);
         if (body.passed) {
           closeCheck();
           message.textContent = "";

@@ -128,6 +128,13 @@ def test_a_learner_who_turns_as_asked_is_credited(
     passed = events(learner, "check_passed")
     assert [p["kind"] for p in passed] == ["sign_in", "closing"], trace_summary(learner)
     assert credited(learner) > 2
+    # The player shows the closing verdict's figures: time in seconds, and the lesson's
+    # watched share as "My learning hours" shows it.
+    assert page.inner_text("#credited").endswith("秒")
+    watched = page.inner_text("#coverage")
+    page.goto(f"{live_server}/study/ledger")
+    assert page.inner_text(f".lesson-watched[data-lesson='{clip_room.lesson.id}']") == watched
+    assert int(watched) > 0
 
 
 def test_a_printed_photo_is_refused_and_credited_nothing(

@@ -75,6 +75,34 @@ def test_change_password_checks_the_current_one_and_ends_sessions(
     assert _relogin(client, learner, NEW_PASSWORD).status_code == 200
 
 
+def test_one_account_area_and_one_password_rule(client, make_user, login, password):
+    """/account holds "log out of all devices"; the old /account/ leads to the one password
+    form; the page and the API refuse the same unchanged password."""
+    learner = make_user(Role.LEARNER)
+    csrf = login(client, learner)
+    overview = client.get("/account").get_data(as_text=True)
+    assert 'id="logout-everywhere"' in overview and 'href="/account/password"' in overview
+    assert 'href="/account/"' not in overview
+    # A page still showing the old form posts to /account/: it is led to the new one too.
+    for moved in (client.get("/account/"), client.post("/account/", data={"csrf_token": csrf})):
+        assert moved.status_code == 301
+        assert moved.headers["Location"].endswith("/account/password")
+    same = _form(
+        client,
+        "/account/password",
+        current_password=password,
+        password=password,
+        password_confirm=password,
+    )
+    assert same.status_code == 422 and "新密码不能与当前密码相同" in same.get_data(as_text=True)
+    api = client.post(
+        "/api/v1/me/password",
+        json={"current_password": password, "new_password": password},
+        headers={"X-CSRFToken": csrf},
+    )
+    assert api.status_code == 422 and api.get_json()["error"]["code"] == "password_unchanged"
+
+
 def test_change_mobile_needs_the_password(client, make_user, login, password):
     learner = make_user(Role.LEARNER)
     other = make_user(Role.LEARNER)

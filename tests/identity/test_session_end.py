@@ -94,7 +94,7 @@ def test_log_out_of_all_devices_page_button(app, client, make_user, login, csrf_
     login(client, user)
     other = app.test_client()
     login(other, user)
-    page = client.get("/account/")
+    page = client.get("/account")
     assert page.status_code == 200 and b'id="logout-everywhere"' in page.data
     done = client.post("/account/logout-everywhere", data={"csrf_token": csrf_token(client)})
     assert done.status_code == 302
@@ -120,21 +120,24 @@ def test_a_session_without_a_current_generation_is_not_a_login(app, client, make
 
 
 def test_page_password_change(app, client, make_user, login, csrf_token):
+    """One password form (/account/password); the old /account/ page leads to it."""
     user = make_user()
     login(client, user)
     other = app.test_client()
     login(other, user)
+    moved = client.get("/account/")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/account/password")
     response = client.post(
-        "/account/",
+        "/account/password",
         data={
             "current_password": "correct-horse-42",
-            "new_password": "battery-staple-77",
-            "new_password_confirm": "battery-staple-77",
+            "password": "battery-staple-77",
+            "password_confirm": "battery-staple-77",
             "csrf_token": csrf_token(client),
         },
     )
-    assert response.status_code == 302
-    assert client.get("/account/").status_code == 200
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account")
+    assert client.get("/account").status_code == 200
     assert other.get("/api/v1/me").status_code == 401
 
 

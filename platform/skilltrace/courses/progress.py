@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from skilltrace.courses.rules import watched_percent
+
 
 @dataclass(frozen=True)
 class LessonState:
@@ -23,12 +25,8 @@ class LessonState:
 
     @property
     def watched_percent(self) -> int:
-        """Share of the lesson watched and credited, rounded down (100 only when complete)."""
-        if self.completed:
-            return 100
-        if not self.duration_s:
-            return 0
-        return min(99, math.floor(self.covered_s / self.duration_s * 100))
+        """Share of the lesson watched and credited (the rule every page shows)."""
+        return watched_percent(self.covered_s, self.duration_s, self.completed)
 
     @property
     def started(self) -> bool:
@@ -113,22 +111,17 @@ def class_progress(learner_id: int, class_) -> ClassProgress:
     """The learner's progress in ``class_`` (its course), from the study read model."""
     from flask import current_app
 
+    from skilltrace.study.coverage import lessons_coverage
     from skilltrace.study.reports import learner_ledger
 
     course = class_.course
-    ledger = learner_ledger(learner_id)
+    ledger = learner_ledger(learner_id, [course.id])
     mine = next((c for c in ledger["courses"] if c["course_id"] == course.id), None)
-    covered = {}
-    credited = 0.0
-    if mine is not None:
-        credited = mine["credited_seconds"]
-        covered = {
-            row["lesson_id"]: (row["covered_seconds"], row["completed_at"] is not None)
-            for row in mine["lessons"]
-        }
+    credited = mine["credited_seconds"] if mine is not None else 0.0
+    coverage = lessons_coverage(learner_id, course.lessons)
     return summarise(
         [(lesson.id, lesson.title, lesson.duration_s) for lesson in course.lessons],
-        covered,
+        {i: (c.covered_seconds, c.completed) for i, c in coverage.items()},
         credited,
         course.required_tenths,
         current_app.config["MINUTES_PER_HOUR_UNIT"],

@@ -7,6 +7,7 @@ with parametrised tables (``tests/courses/test_rules.py``).
 from __future__ import annotations
 
 import enum
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -189,6 +190,16 @@ def hours_covered(hours_tenths: int, minutes_per_unit: int, durations: list[floa
     return bool(durations) and sum(durations) + 1e-6 >= required_seconds(
         hours_tenths, minutes_per_unit
     )
+
+
+def watched_percent(covered_s: float, duration_s: float | None, completed: bool) -> int:
+    """The share of a lesson shown as "watched": its attested coverage in whole percent,
+    rounded down, 100 only once the lesson is complete (never more than was credited)."""
+    if completed:
+        return 100
+    if not duration_s or duration_s <= 0:
+        return 0
+    return max(0, min(99, math.floor(round(covered_s / duration_s * 100, 6))))
 
 
 def check_class_dates(start: date, end: date, capacity: int, today: date) -> None:

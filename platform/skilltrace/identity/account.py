@@ -1,5 +1,6 @@
-"""Account pages for every role: my account, change password, change mobile, help, and
-password resets performed by an administrator or regulator (no SMS here).
+"""The account area for every role: my account (with "log out of all devices"), the one
+change-password form, change mobile, help, and password resets performed by an
+administrator or regulator (no SMS here).
 
 After a reset the user holds a temporary password and every page leads to "change password"
 until they replace it.
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
@@ -29,6 +30,7 @@ from skilltrace.identity.account_forms import (
 from skilltrace.identity.models import Role, User
 from skilltrace.identity.registration import PASSWORD_RULES
 from skilltrace.identity.selfservice import actor_of, may_manage, self_service, target_of
+from skilltrace.identity.services import end_all_sessions
 from skilltrace.web import render_error, role_required
 
 bp = Blueprint("account", __name__)
@@ -36,7 +38,14 @@ bp = Blueprint("account", __name__)
 ALL_ROLES = tuple(Role)
 # Pages a user holding a temporary password may still open.
 OPEN_WHILE_TEMPORARY = frozenset(
-    {"account.change_password", "account.help_page", "identity.logout", "static"}
+    {
+        "account.change_password",
+        "account.old_password_page",
+        "account.logout_everywhere",
+        "account.help_page",
+        "identity.logout",
+        "static",
+    }
 )
 
 
@@ -53,6 +62,21 @@ def _field_error(form, err: DomainError) -> None:
 @role_required(*ALL_ROLES)
 def overview():
     return render_template("identity/account.html")
+
+
+@bp.route("/account/", methods=["GET", "POST"])
+def old_password_page():
+    """The former "password and devices" page: its links lead to the one password form."""
+    return redirect(url_for("account.change_password"), 301)
+
+
+@bp.post("/account/logout-everywhere")
+@role_required(*ALL_ROLES)
+def logout_everywhere():
+    end_all_sessions(current_user)
+    logout_user()
+    flash(_("You are logged out on every device."), "success")
+    return redirect(url_for("identity.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -34,21 +34,6 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=128)]
-    )
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)])
-    new_password_confirm = PasswordField(
-        _l("Repeat new password"),
-        validators=[
-            DataRequired(),
-            EqualTo("new_password", message=_l("The passwords differ.")),
-        ],
-    )
-    submit = SubmitField(_l("Change password"))
-
-
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100), FreeText()])
     submit = SubmitField(_l("Create token"))

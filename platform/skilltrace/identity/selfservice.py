@@ -19,7 +19,7 @@ from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.codes import CodeError, normalize_mobile
 from skilltrace.identity.models import Role, User
-from skilltrace.identity.services import AccountService, _validate_password, _validated
+from skilltrace.identity.services import AccountService, _validated
 from skilltrace.regions import scope_covers
 
 # Unambiguous characters for a temporary password read aloud or over the phone.
@@ -109,17 +109,7 @@ class SelfService:
     def change_password(self, user: User, current: str, new: str) -> None:
         """Replace the password after checking the current one; other sessions end."""
         self._check_password(user, current)
-        _validate_password(new)
-        if check_password_hash(user.password_hash, new):
-            raise DomainError(
-                "password_unchanged",
-                _l("Choose a password different from the current one."),
-                field="password",
-            )
-        user.password_hash = generate_password_hash(new)
-        user.must_change_password = False
-        db.session.commit()
-        end_sessions(user)
+        self.accounts.replace_password(user, new)
 
     def change_mobile(self, user: User, password: str, mobile: str) -> None:
         """Change the login mobile number after checking the password."""

@@ -259,8 +259,20 @@ class AccountService:
             raise DomainError(
                 "wrong_password", _l("The current password is wrong."), field="current_password"
             )
+        self.replace_password(user, new)
+
+    def replace_password(self, user: User, new: str) -> None:
+        """The one rule for a new password (API and account page): valid, different from the
+        current one; it ends a temporary password and every session of the account."""
         _validate_password(new)
+        if check_password_hash(user.password_hash, new):
+            raise DomainError(
+                "password_unchanged",
+                _l("Choose a password different from the current one."),
+                field="password",
+            )
         user.password_hash = generate_password_hash(new)
+        user.must_change_password = False
         db.session.commit()
         end_all_sessions(user)
 

@@ -1,4 +1,5 @@
-"""Identity pages: register, login, logout, role homes, personal access tokens."""
+"""Identity pages: register, login, logout, role homes, personal access tokens (the account
+area itself is skilltrace.identity.account)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from sqlalchemy import func, select
 
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
-from skilltrace.identity.forms import LoginForm, PasswordForm, RegisterForm, TokenForm
+from skilltrace.identity.forms import LoginForm, RegisterForm, TokenForm
 from skilltrace.identity.models import ApiToken, Provider, Role, User
 from skilltrace.identity.registration import PASSWORD_RULES, new_account_errors
-from skilltrace.identity.services import NewAccount, account_service, end_all_sessions
+from skilltrace.identity.services import NewAccount, account_service
 from skilltrace.regions import SHAANXI_CITIES, scope_label
 from skilltrace.web import role_required, safe_next
 
@@ -100,39 +101,6 @@ def login():
 def logout():
     logout_user()
     flash(_("You are logged out."), "success")
-    return redirect(url_for("identity.login"))
-
-
-@bp.route("/account/", methods=["GET", "POST"])
-@login_required
-def account():
-    """My account: change the password, log out of all devices."""
-    form = PasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            account_service().change_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
-        except DomainError as err:
-            db.session.rollback()
-            _form_error(form, err)
-            status = 422
-        else:
-            login_user(current_user._get_current_object())
-            flash(_("Your password is changed. Other devices are logged out."), "success")
-            return redirect(url_for("identity.account"))
-    elif form.is_submitted():
-        status = 422
-    return render_template("identity/account_security.html", form=form), status
-
-
-@bp.post("/account/logout-everywhere")
-@login_required
-def logout_everywhere():
-    end_all_sessions(current_user)
-    logout_user()
-    flash(_("You are logged out on every device."), "success")
     return redirect(url_for("identity.login"))
 
 

@@ -23,6 +23,7 @@ from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.faces.appeal_models import OPEN_APPEAL_STATUSES, AppealStatus, CheckAppeal
 from skilltrace.identity.models import Role, User
+from skilltrace.study.coverage import LessonCoverage
 from skilltrace.study.crediting import CreditingRules, attested_units
 from skilltrace.study.models import CreditedTime, FaceCheck, LessonProgress, StudySession
 
@@ -47,6 +48,7 @@ class LearnerProgress:
     missed_checks: int
     open_appeals: int = 0  # appeals of this class's checks awaiting a decision
     overturned_appeals: int = 0  # appeals that overturned a check's verdict
+    watched: tuple[int, ...] = ()  # per lesson, the learner's own "watched" figure (percent)
 
 
 def class_in_view(viewer: User, class_id: int) -> TrainingClass:
@@ -97,12 +99,13 @@ def class_progress(
             seconds = facts.seconds.get(learner_id, 0.0)
             covered = facts.coverage.get(learner_id, {})
             done = facts.completed.get(learner_id, set())
-            coverage = tuple(
-                round(min(1.0, covered.get(lesson.id, 0.0) / lesson.duration_s), 3)
-                if lesson.duration_s
-                else 0.0
+            per_lesson = [
+                LessonCoverage(
+                    lesson.id, lesson.duration_s, covered.get(lesson.id, 0.0), lesson.id in done
+                )
                 for lesson in lessons
-            )
+            ]
+            coverage = tuple(round(c.ratio, 3) for c in per_lesson)
             completed_count = sum(lesson.id in done for lesson in lessons)
             yield LearnerProgress(
                 learner_id=learner_id,
@@ -112,6 +115,7 @@ def class_progress(
                 attested_hours=round(attested_units(seconds, rules), 2),
                 required_hours=required,
                 coverage=coverage,
+                watched=tuple(c.percent for c in per_lesson),
                 lessons_completed=completed_count,
                 completed=bool(lessons) and completed_count == len(lessons),
                 last_study=facts.last_study.get(learner_id),

@@ -14,6 +14,7 @@ from skilltrace.identity.models import Role
 from skilltrace.study.attempts import answer_json, attempt_of, wait_for_verdict
 from skilltrace.study.challenges import burst_plan
 from skilltrace.study.checks import accept_answer
+from skilltrace.study.coverage import LessonCoverage
 from skilltrace.study.heartbeats import record_heartbeat
 from skilltrace.study.reports import learner_ledger
 from skilltrace.study.wiring import study_service
@@ -65,24 +66,26 @@ def progress_json(session_id: int, state: str, credited_seconds: float, live) ->
         ledger = live.fold.ledger
         lesson_id = live.fold.session.lesson_id if live.fold.session else None
         lesson_id = lesson_id if lesson_id is not None else next(iter(ledger.lessons), None)
-        info = ledger.lessons.get(lesson_id)
+        # A heartbeat touches no database: the session's fold of the ledger, which every
+        # credit updates together with the ledger table (see skilltrace.study.coverage).
         lesson = {
-            "id": lesson_id,
-            "duration_s": info.duration_s if info else None,
-            "covered_seconds": round(ledger.covered_seconds(lesson_id), 1),
+            **LessonCoverage.of_ledger(ledger, lesson_id).as_json(),
             "furthest_position": round(ledger.furthest_position(lesson_id), 1),
-            "completed": lesson_id in ledger.completed,
         }
-    # Watched since the last passed check: credited only if the next check passes.
-    open_session = live.fold.session if live is not None else None
-    stretch = open_session.stretch if open_session is not None else None
     return {
         "session_id": session_id,
         "state": state,
         "credited_seconds": round(credited_seconds, 1),
-        "pending_seconds": round(stretch.seconds, 1) if stretch is not None else 0.0,
+        "pending_seconds": pending_seconds(live),
         "lesson": lesson,
     }
+
+
+def pending_seconds(live) -> float:
+    """Watched since the last passed check: credited only if the next check passes."""
+    open_session = live.fold.session if live is not None else None
+    stretch = open_session.stretch if open_session is not None else None
+    return round(stretch.seconds, 1) if stretch is not None else 0.0
 
 
 def _in_range(body: dict, name: str, low: float, high: float) -> None:

@@ -42,7 +42,8 @@ def wait_for_verdict(service: StudyService, attempt_id: int, seconds: float) -> 
 def answer_json(service: StudyService, attempt: CheckAttempt):
     """(body, status[, headers]) for an attempt: 202 while pending, else the verdict with
     the session's state and its open check (the same one, to retry, after a failed try)."""
-    from skilltrace.study.api import check_json
+    from skilltrace.study.api import check_json, pending_seconds
+    from skilltrace.study.coverage import lesson_coverage
     from skilltrace.tasks import eager
 
     if attempt.status == AttemptStatus.PENDING and eager():
@@ -68,6 +69,8 @@ def answer_json(service: StudyService, attempt: CheckAttempt):
         "distances": json.loads(attempt.distances_json or "[]"),
         "state": session.state,
         "credited_seconds": round(session.credited_seconds, 1),
+        "pending_seconds": pending_seconds(live),
+        "lesson": lesson_coverage(session.learner_id, session.lesson_id).as_json(),
         "check": check_json(open_check, live.nonce if live else None, now),
     }, 200
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from skilltrace.clock import current_clock
 from skilltrace.extensions import db
+from skilltrace.study.coverage import LessonCoverage
 from skilltrace.study.crediting import CreditingRules, attested_units
 from skilltrace.study.models import CreditedTime, LessonProgress
 
@@ -69,14 +70,15 @@ def learner_ledger(learner_id: int, course_ids: list[int] | None = None) -> dict
 
 
 def _lesson(lesson, progress: LessonProgress | None, by_lesson) -> dict:
-    covered = progress.covered_seconds if progress else 0.0
+    coverage = LessonCoverage.of_progress(lesson.id, lesson.duration_s, progress)
     return {
         "lesson_id": lesson.id,
         "title": lesson.title,
         "duration_s": lesson.duration_s,
         "credited_seconds": round(by_lesson.get(lesson.id, 0.0), 1),
-        "covered_seconds": round(covered, 1),
-        "coverage_ratio": round(covered / lesson.duration_s, 3) if lesson.duration_s else 0.0,
+        "covered_seconds": round(coverage.covered_seconds, 1),
+        "coverage_ratio": round(coverage.ratio, 3),
+        "watched_percent": coverage.percent,
         "completed_at": progress.completed_at.isoformat()
         if progress and progress.completed_at
         else None,

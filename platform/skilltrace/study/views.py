@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from skilltrace.faces.messages import ENGINE_MESSAGES
 from skilltrace.identity.models import Role
+from skilltrace.study.coverage import lesson_coverage
 from skilltrace.study.reports import learner_ledger
 from skilltrace.web import role_required
 
@@ -51,6 +52,7 @@ def lesson_player(lesson_id: int):
         "turnLeadMs": 700,  # from showing the instruction to the first turned frame
         "videoUrl": url_for("courses.lesson_video", lesson_id=lesson_id),
         "api": url_for("study_api.start_session"),
+        "units": {"min": str(_l("min")), "s": str(_l("s"))},
         "messages": {
             code: str(text) for code, text in {**ENGINE_MESSAGES, **PLAYER_MESSAGES}.items()
         },
@@ -59,6 +61,7 @@ def lesson_player(lesson_id: int):
         "study/player.html",
         access=access,
         player=player,
+        coverage=lesson_coverage(current_user.id, lesson_id),
         minutes_per_unit=config["MINUTES_PER_HOUR_UNIT"],
     )
 
