@@ -73,6 +73,8 @@ def scaled_settings(scale: float, broker: str) -> dict:
 @dataclass
 class Tally:
     heartbeats: list[float] = field(default_factory=list)
+    issuing: list[float] = field(default_factory=list)  # the heartbeats that issued a check
+    after: list[float] = field(default_factory=list)  # the first heartbeat after a verdict
     checks: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     refused: dict = field(default_factory=dict)
@@ -85,6 +87,8 @@ class Tally:
         for name, n in other.progress.items():
             self.progress[name] = self.progress.get(name, 0) + n
         self.heartbeats += other.heartbeats
+        self.issuing += other.issuing
+        self.after += other.after
         self.checks += other.checks
         self.failures += other.failures
         for reason, n in other.refused.items():
@@ -125,6 +129,7 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
         session_id = started.json()["session_id"]
         origin = time.time()
         answering: set = set()
+        verdicts: list = []
 
         async def answer(check, first=False):
             began = time.time()
@@ -147,6 +152,7 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
                     return
                 body = response.json()
                 if body["passed"]:
+                    verdicts.append(True)
                     break
                 tally.refused[body["reason"]] = tally.refused.get(body["reason"], 0) + 1
                 check = body["check"]
@@ -181,9 +187,14 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
             if response.status_code != 200:
                 tally.failures.append(f"heartbeat {response.status_code} {response.text[:200]}")
                 continue
+            check = response.json()["check"]
             if measured(now, time.time()):
                 tally.heartbeats.append(elapsed)
-            check = response.json()["check"]
+                if check and check["id"] not in answering:
+                    tally.issuing.append(elapsed)
+                elif verdicts:
+                    tally.after.append(elapsed)
+            verdicts.clear()
             if check and check["id"] not in answering:
                 answering.add(check["id"])
                 task = asyncio.ensure_future(answer(check))
@@ -376,6 +387,16 @@ def row(label: str, result: dict, args) -> tuple[float, float, bool]:
         f"  {'ok' if ok else 'NOT sustained'}",
         flush=True,
     )
+    if t.issuing:
+        print(
+            f"    {len(t.issuing)} heartbeats issued a check: p50 {pct(t.issuing, 50):.1f} ms,"
+            f" p95 {pct(t.issuing, 95):.1f} ms"
+        )
+    if t.after:
+        print(
+            f"    {len(t.after)} heartbeats followed a verdict: p50 {pct(t.after, 50):.1f} ms,"
+            f" p95 {pct(t.after, 95):.1f} ms"
+        )
     if t.failures:
         print(f"    {len(t.failures)} failures, first: {t.failures[:2]}")
     if t.refused:
