@@ -137,3 +137,19 @@ def test_access_log_filters_and_exports(world, client, login):
     lines = export.get_data(as_text=True).lstrip("\ufeff").strip().splitlines()
     assert len(lines) == 3  # header + two snapshots
     assert lines[1].startswith("2026-11-30 14:0")  # Beijing time
+
+
+def test_one_term_for_course_and_class_approval_on_the_pages(world, client, login):
+    """备案 for courses and classes (nav, badges, queues); 审核/批准 stay with face cases."""
+    world.course(status="approved")
+    waiting = world.course(status="submitted")
+    login(client, world.users["staff_a"])
+    listing = client.get("/provider/courses").get_data(as_text=True)
+    assert "已备案" in listing and "待备案" in listing
+    assert "已批准" not in listing and "待审核" not in listing
+    login(client, world.users["regulator"])
+    home = client.get("/regulator/").get_data(as_text=True)
+    assert "课程备案" in home and "开班备案" in home
+    assert "课程审核" not in home and "开班审核" not in home
+    review = client.get(f"/regulator/courses/{waiting.id}").get_data(as_text=True)
+    assert "准予备案" in review and "批准" not in review.replace("准予备案", "")
