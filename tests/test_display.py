@@ -52,3 +52,16 @@ def test_paren_follows_the_language(app):
         with force_locale("en"):
             assert paren(3) == " (3)"
         assert str(paren("<b>")).endswith("&lt;b&gt;)") or "&lt;b&gt;" in str(paren("<b>"))
+
+
+def test_no_table_header_is_empty():
+    """axe's empty-table-header: an action column is named (“操作”), never a bare <th></th>."""
+    import re
+
+    empty = re.compile(r"<th(\s[^>]*)?>\s*</th>")
+    offenders = [
+        str(p.relative_to(TEMPLATES))
+        for p in TEMPLATES.rglob("*.html")
+        if empty.search(p.read_text())
+    ]
+    assert offenders == []
