@@ -41,6 +41,17 @@ def test_templates_use_one_time_filter():
     assert offenders == []
 
 
+def test_templates_wrap_values_in_the_paren_filter():
+    """No ASCII "( {{ value }} )" around a value: （…） in Chinese comes from ``|paren``."""
+    offenders = [
+        f"{p.relative_to(TEMPLATES)}:{n}"
+        for p in TEMPLATES.rglob("*.html")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if "({{" in line or "}})" in line
+    ]
+    assert offenders == []
+
+
 def test_paren_follows_the_language(app):
     from flask_babel import force_locale
 
