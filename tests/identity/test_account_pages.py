@@ -246,3 +246,25 @@ def test_registration_shows_every_field_error_at_once(client, make_user):
     )
     assert 'id="duplicate-id"' in dup.get_data(as_text=True)
     assert "/login" in dup.get_data(as_text=True)
+
+
+def test_destructive_account_actions_ask_first(client, make_user, login):
+    """Deactivating, resetting a password and revoking a token ask before the form is sent
+    (data-confirm, read by static/js/confirm.js: no inline script under the CSP)."""
+    admin = make_user(Role.ADMIN)
+    learner = make_user(Role.LEARNER)
+    csrf = login(client, admin)
+    page = client.get(f"/admin/accounts?q={learner.mobile}").get_data(as_text=True)
+    forms = {
+        action: page.split(f'/admin/accounts/{learner.id}/{action}"')[1].split(">")[0]
+        for action in ("unlock", "deactivate")
+    }
+    assert "data-confirm=" not in forms["unlock"]
+    assert "data-confirm=" in forms["deactivate"] and learner.name in forms["deactivate"]
+    reset = page.split(f'/account/reset/{learner.id}"')[1].split(">")[0]
+    assert "data-confirm=" in reset and "密码将立即失效" in reset
+    assert "js/confirm.js" in page
+    client.post("/account/tokens", data={"name": "报表导出", "csrf_token": csrf})
+    tokens = client.get("/account/tokens").get_data(as_text=True)
+    revoke = tokens.split('/revoke"')[1].split(">")[0]
+    assert "data-confirm=" in revoke and "报表导出" in revoke
