@@ -22,7 +22,10 @@ from skilltrace.faces.access_report import AccessFilter, matches
     ("seconds", "shown"), [(9.6, "0:09"), (9.99, "0:09"), (10.0, "0:10"), (3725.2, "1:02:05")]
 )
 def test_one_duration_rounding_as_players_show_it(seconds, shown):
+    from skilltrace.oversight.readable import clock
+
     assert duration(seconds) == shown
+    assert clock(seconds) == shown  # video positions in the readable trace
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])

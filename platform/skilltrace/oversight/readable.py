@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from skilltrace.courses.labels import duration as video_clock
 from skilltrace.faces.messages import engine_message
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -88,11 +89,9 @@ def beijing(at: datetime | None) -> str:
 
 
 def clock(seconds: float) -> str:
-    """A video position: ``4:05`` or ``1:02:03``."""
-    whole = int(round(max(0.0, seconds)))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    """A video position: ``4:05`` or ``1:02:03``, rounded down as the player and the lesson
+    table show it (one rounding: ``courses.labels.duration``)."""
+    return video_clock(max(0.0, seconds or 0.0))
 
 
 def duration(seconds: float) -> str:
