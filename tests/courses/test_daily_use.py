@@ -156,3 +156,20 @@ def test_one_term_for_course_and_class_approval_on_the_pages(world, client, logi
     assert "课程审核" not in home and "开班审核" not in home
     review = client.get(f"/regulator/courses/{waiting.id}").get_data(as_text=True)
     assert "准予备案" in review and "批准" not in review.replace("准予备案", "")
+
+
+def test_face_distances_are_explained_with_the_engines_threshold(app, monkeypatch):
+    """The trace and the appeal page say "the same person is at most" the threshold the checks
+    use (FACE_MATCH_THRESHOLD or the engine's default), never a stale constant."""
+    from flask_babel import force_locale
+
+    from skilltrace.faces.runtime import engine_settings
+    from skilltrace.oversight import readable
+
+    limit = engine_settings(app.config).match_threshold
+    with app.test_request_context(), force_locale("zh"):
+        shown = readable.distances_text('{"front": 0.366, "left": 0.4}')
+        assert shown == f"人脸距离 0.37、0.40（不超过 {limit:.2f} 判定为本人）"
+        monkeypatch.setitem(app.config, "FACE_MATCH_THRESHOLD", 0.9)
+        assert readable.distances_text([0.95]).endswith("（不超过 0.90 判定为本人）")
+        assert readable.distances_text("not json") == "" and readable.distances_text([]) == ""

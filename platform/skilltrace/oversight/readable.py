@@ -7,7 +7,6 @@ it never changes the trace, which stays the verifiable source (its raw data is k
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,10 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from skilltrace.courses.labels import duration as video_clock
-from skilltrace.faces.messages import engine_message
+from skilltrace.faces.messages import distances_text, engine_message
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-MATCH_THRESHOLD = 0.50  # the engine's default match_threshold (faces/engine.py)
 
 EVENT_NAMES = {
     "session_started": _l("Study session started"),
@@ -104,28 +102,6 @@ def duration(seconds: float) -> str:
         return _("%(m)s min %(s)s s", m=minutes, s=secs)
     hours, minutes = divmod(minutes, 60)
     return _("%(h)s h %(m)s min", h=hours, m=minutes)
-
-
-def distances_text(distances) -> str:
-    """Face distances explained: smaller is more alike; the same person is at most 0.50."""
-    if isinstance(distances, str):  # FaceCheck.distances_json
-        try:
-            distances = json.loads(distances)
-        except ValueError:
-            return ""
-    if isinstance(distances, dict):
-        distances = list(distances.values())
-    if not isinstance(distances, list):
-        return ""
-    values = [d for d in distances if isinstance(d, int | float) and not isinstance(d, bool)]
-    if not values:
-        return ""
-    shown = "、".join(f"{d:.2f}" for d in values)
-    return _(
-        "face distance %(values)s (the same person is at most %(limit).2f)",
-        values=shown,
-        limit=MATCH_THRESHOLD,
-    )
 
 
 def _ranges(intervals) -> str:
