@@ -173,3 +173,26 @@ def test_face_distances_are_explained_with_the_engines_threshold(app, monkeypatc
         monkeypatch.setitem(app.config, "FACE_MATCH_THRESHOLD", 0.9)
         assert readable.distances_text([0.95]).endswith("（不超过 0.90 判定为本人）")
         assert readable.distances_text("not json") == "" and readable.distances_text([]) == ""
+
+
+def test_roster_report_on_the_class_page_names_each_refusal_once(world, client, login):
+    """The import report shows one message per refused row (not “身份证号无效” and then the
+    reason) and the value that was refused, the ID number masked."""
+    from skilltrace.identity.codes import id_check_digit
+
+    class_ = world.open_class(world.course())
+    good = "61011319850615001" + id_check_digit("61011319850615001")
+    bad = good[:-1] + ("1" if good[-1] != "1" else "2")
+    csv = f"姓名,身份证号,手机号\r\n李四,{bad},13912345678\r\n王五,{good},1391234\r\n"
+    csrf = login(client, world.users["staff_a"])
+    page = client.post(
+        f"/provider/classes/{class_.id}",
+        data={"csrf_token": csrf, "roster": (io.BytesIO(csv.encode()), "roster.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    report = page.split("<table>")[1].split("</table>")[0]
+    assert report.count("身份证号校验位不正确") == 1
+    assert "身份证号无效" not in report  # the reason alone, not the label and the reason
+    assert "文件中的值：610113********" + bad[-4:] in report
+    assert "文件中的值：1391234" in report
+    assert "/provider/roster-template.csv" in page and "/provider/roster-template.xlsx" in page
