@@ -268,3 +268,18 @@ def test_destructive_account_actions_ask_first(client, make_user, login):
     tokens = client.get("/account/tokens").get_data(as_text=True)
     revoke = tokens.split('/revoke"')[1].split(">")[0]
     assert "data-confirm=" in revoke and "报表导出" in revoke
+
+
+def test_api_tokens_are_reached_from_the_navigation(client, make_user, login):
+    """Top bar → “My account” → “API access tokens” for regulators and administrators (and a
+    link at the top of the regulator's home), not for learners."""
+    for role, home in ((Role.REGULATOR, "/regulator/"), (Role.ADMIN, "/admin/")):
+        login(client, make_user(role))
+        landing = client.get(home).get_data(as_text=True)
+        nav = landing.split("<nav")[1].split("</nav>")[0]
+        assert 'href="/account"' in nav
+        assert 'href="/account/tokens"' in landing
+        assert 'href="/account/tokens"' in client.get("/account").get_data(as_text=True)
+    learner = make_user(Role.LEARNER)
+    login(client, learner)
+    assert 'href="/account/tokens"' not in client.get("/account").get_data(as_text=True)
