@@ -283,3 +283,13 @@ def test_api_tokens_are_reached_from_the_navigation(client, make_user, login):
     learner = make_user(Role.LEARNER)
     login(client, learner)
     assert 'href="/account/tokens"' not in client.get("/account").get_data(as_text=True)
+
+
+def test_admin_home_counts_link_to_the_accounts_and_tokens_sit_on_top(client, make_user, login):
+    make_user(Role.REGULATOR)
+    login(client, make_user(Role.ADMIN))
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/accounts?role=regulator"' in home
+    assert home.index('href="/account/tokens"') < home.index("<section")
+    regulators = client.get("/admin/accounts?role=regulator").get_data(as_text=True)
+    assert regulators.count('<span class="badge ok">') == 1  # the one regulator, active
