@@ -196,3 +196,16 @@ def test_roster_report_on_the_class_page_names_each_refusal_once(world, client, 
     assert "文件中的值：610113********" + bad[-4:] in report
     assert "文件中的值：1391234" in report
     assert "/provider/roster-template.csv" in page and "/provider/roster-template.xlsx" in page
+
+
+def test_regulator_home_counts_link_to_their_lists(world, client, login):
+    login(client, world.users["regulator"])
+    home = client.get("/regulator/").get_data(as_text=True)
+    for count, target in (
+        ("门课程待备案", "/regulator/courses"),
+        ("个开班申请待备案", "/regulator/classes"),
+        ("待处理案件", "/faces/review"),
+        ("待处理预警", "/oversight/warnings?status=open"),
+    ):
+        link = home.split(count)[0].rsplit("<a ", 1)[1]
+        assert f'href="{target}"' in link, count
