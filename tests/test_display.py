@@ -41,6 +41,17 @@ def test_templates_use_one_time_filter():
     assert offenders == []
 
 
+def test_templates_wrap_values_in_the_paren_filter():
+    """No ASCII "( {{ value }} )" around a value: （…） in Chinese comes from ``|paren``."""
+    offenders = [
+        f"{p.relative_to(TEMPLATES)}:{n}"
+        for p in TEMPLATES.rglob("*.html")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if "({{" in line or "}})" in line
+    ]
+    assert offenders == []
+
+
 def test_paren_follows_the_language(app):
     from flask_babel import force_locale
 
@@ -52,3 +63,16 @@ def test_paren_follows_the_language(app):
         with force_locale("en"):
             assert paren(3) == " (3)"
         assert str(paren("<b>")).endswith("&lt;b&gt;)") or "&lt;b&gt;" in str(paren("<b>"))
+
+
+def test_no_table_header_is_empty():
+    """axe's empty-table-header: an action column is named (“操作”), never a bare <th></th>."""
+    import re
+
+    empty = re.compile(r"<th(\s[^>]*)?>\s*</th>")
+    offenders = [
+        str(p.relative_to(TEMPLATES))
+        for p in TEMPLATES.rglob("*.html")
+        if empty.search(p.read_text())
+    ]
+    assert offenders == []

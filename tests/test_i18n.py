@@ -62,6 +62,31 @@ def test_one_word_two_meanings_has_two_translations(app):
         assert pgettext("history action", "Submitted") == "已提交"
         assert gettext("Name") == "姓名"
         assert pgettext("organisation", "Name") == "名称"
+        assert pgettext("voucher batch", "Name") == "名称"
+        # docs/glossary.md: 备案 for courses and classes, 批准 a face case, 核准 a subsidy line.
+        assert gettext("Approve") == "准予备案" and gettext("Approved") == "已备案"
+        assert pgettext("face case", "Approve") == "批准"
+        assert pgettext("subsidy claim", "Approve") == "核准"
+
+
+def test_course_and_class_approval_is_always_beian():
+    """The glossary's one term: no course or class string speaks of 审核 or 批准."""
+    with CATALOGUE.open("rb") as f:
+        catalogue = read_po(f, locale="zh")
+    about = ("course", "class", "approv")
+    mixed = [
+        (m.id, m.string)
+        for m in catalogue
+        if m.id
+        and not m.context
+        and isinstance(m.id, str)
+        and any(w in m.id.lower() for w in about)
+        and not any(
+            w in m.id.lower() for w in ("face", "subsid", "trainee", "appeal", "accommodation")
+        )
+        and any(w in m.string for w in ("审核", "批准"))
+    ]
+    assert mixed == []
 
 
 def test_chinese_uses_full_width_parentheses():

@@ -68,6 +68,7 @@ def _pages(classroom, staff, regulator) -> dict[str, list[str]]:
             "/faces/enroll",
             "/account",
             "/account/password",
+            "/subsidy/mine",
         ],
         "staff": [
             "/provider/",
@@ -76,6 +77,7 @@ def _pages(classroom, staff, regulator) -> dict[str, list[str]]:
             f"/provider/lessons/{lesson_id}/quiz",
             "/provider/classes",
             f"/provider/classes/{class_id}",
+            "/subsidy/claims",
         ],
         "regulator": [
             "/regulator/",
@@ -87,6 +89,10 @@ def _pages(classroom, staff, regulator) -> dict[str, list[str]]:
             f"/faces/learners/{classroom.learner.id}",
             "/account/tokens",
             "/account/reset",
+            f"/oversight/classes/{class_id}",
+            "/faces/appeals",
+            "/subsidy/standards",
+            "/subsidy/key-groups",
         ],
         "admin": ["/admin/", "/admin/accounts", "/admin/accounts/new/regulator"],
     }

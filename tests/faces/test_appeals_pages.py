@@ -42,6 +42,11 @@ def test_learner_appeals_from_the_page_and_sees_the_outcome(
     assert f'id="appeal-{appeal.id}"' in queue
     review = first.client.get(f"/faces/appeals/{appeal.id}").get_data(as_text=True)
     assert REASON in review and "impostor" in review
+    # The distances are explained with the threshold the checks use, not shown as JSON.
+    from skilltrace.faces.runtime import engine_settings
+
+    limit = engine_settings(app.config).match_threshold
+    assert f"（不超过 {limit:.2f} 判定为本人）" in review and "<code>[" not in review
     pictures = [f"/faces/snapshots/{check.snapshot_id}"] if check.snapshot_id else []
     pictures += [
         part.split('"')[0]

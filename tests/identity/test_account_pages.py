@@ -246,3 +246,50 @@ def test_registration_shows_every_field_error_at_once(client, make_user):
     )
     assert 'id="duplicate-id"' in dup.get_data(as_text=True)
     assert "/login" in dup.get_data(as_text=True)
+
+
+def test_destructive_account_actions_ask_first(client, make_user, login):
+    """Deactivating, resetting a password and revoking a token ask before the form is sent
+    (data-confirm, read by static/js/confirm.js: no inline script under the CSP)."""
+    admin = make_user(Role.ADMIN)
+    learner = make_user(Role.LEARNER)
+    csrf = login(client, admin)
+    page = client.get(f"/admin/accounts?q={learner.mobile}").get_data(as_text=True)
+    forms = {
+        action: page.split(f'/admin/accounts/{learner.id}/{action}"')[1].split(">")[0]
+        for action in ("unlock", "deactivate")
+    }
+    assert "data-confirm=" not in forms["unlock"]
+    assert "data-confirm=" in forms["deactivate"] and learner.name in forms["deactivate"]
+    reset = page.split(f'/account/reset/{learner.id}"')[1].split(">")[0]
+    assert "data-confirm=" in reset and "密码将立即失效" in reset
+    assert "js/confirm.js" in page
+    client.post("/account/tokens", data={"name": "报表导出", "csrf_token": csrf})
+    tokens = client.get("/account/tokens").get_data(as_text=True)
+    revoke = tokens.split('/revoke"')[1].split(">")[0]
+    assert "data-confirm=" in revoke and "报表导出" in revoke
+
+
+def test_api_tokens_are_reached_from_the_navigation(client, make_user, login):
+    """Top bar → “My account” → “API access tokens” for regulators and administrators (and a
+    link at the top of the regulator's home), not for learners."""
+    for role, home in ((Role.REGULATOR, "/regulator/"), (Role.ADMIN, "/admin/")):
+        login(client, make_user(role))
+        landing = client.get(home).get_data(as_text=True)
+        nav = landing.split("<nav")[1].split("</nav>")[0]
+        assert 'href="/account"' in nav
+        assert 'href="/account/tokens"' in landing
+        assert 'href="/account/tokens"' in client.get("/account").get_data(as_text=True)
+    learner = make_user(Role.LEARNER)
+    login(client, learner)
+    assert 'href="/account/tokens"' not in client.get("/account").get_data(as_text=True)
+
+
+def test_admin_home_counts_link_to_the_accounts_and_tokens_sit_on_top(client, make_user, login):
+    make_user(Role.REGULATOR)
+    login(client, make_user(Role.ADMIN))
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/accounts?role=regulator"' in home
+    assert home.index('href="/account/tokens"') < home.index("<section")
+    regulators = client.get("/admin/accounts?role=regulator").get_data(as_text=True)
+    assert regulators.count('<span class="badge ok">') == 1  # the one regulator, active

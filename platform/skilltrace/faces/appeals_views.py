@@ -20,6 +20,7 @@ from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.faces.accommodations import accommodation_service, beijing_date
 from skilltrace.faces.appeals import Action, appeal_service
+from skilltrace.faces.messages import distances_text
 from skilltrace.identity.models import Role, User
 from skilltrace.web import role_required
 
@@ -201,6 +202,7 @@ def appeal_review(appeal_id: int):
         appeal=appeal,
         check=check,
         evidence=service.evidence(check),
+        distances_text=distances_text,
         enrollments=[
             e for e in enrollment_service().history(appeal.learner_id) if e.status == "active"
         ],

@@ -7,6 +7,9 @@ step. :func:`face_error` turns an engine refusal code into a :class:`DomainError
 
 from __future__ import annotations
 
+import json
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from skilltrace.errors import DomainError
@@ -149,3 +152,29 @@ def refusal_lines(error: DomainError) -> list[str]:
         for photo in photos
         if not photo["accepted"]
     ]
+
+
+def distances_text(distances) -> str:
+    """Face distances explained: smaller is more alike; the same person is at most the
+    engine's match threshold (``FACE_MATCH_THRESHOLD``, as the checks use it)."""
+    from flask import current_app
+
+    from skilltrace.faces.runtime import engine_settings
+
+    if isinstance(distances, str):  # FaceCheck.distances_json
+        try:
+            distances = json.loads(distances)
+        except ValueError:
+            return ""
+    if isinstance(distances, dict):
+        distances = list(distances.values())
+    if not isinstance(distances, list):
+        return ""
+    values = [d for d in distances if isinstance(d, int | float) and not isinstance(d, bool)]
+    if not values:
+        return ""
+    return gettext(
+        "face distance %(values)s (the same person is at most %(limit).2f)",
+        values="、".join(f"{d:.2f}" for d in values),
+        limit=engine_settings(current_app.config).match_threshold,
+    )

@@ -7,7 +7,6 @@ it never changes the trace, which stays the verifiable source (its raw data is k
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,10 +14,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from skilltrace.faces.messages import engine_message
+from skilltrace.courses.labels import duration as video_clock
+from skilltrace.faces.messages import distances_text, engine_message
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-MATCH_THRESHOLD = 0.50  # the engine's default match_threshold (faces/engine.py)
 
 EVENT_NAMES = {
     "session_started": _l("Study session started"),
@@ -88,11 +87,9 @@ def beijing(at: datetime | None) -> str:
 
 
 def clock(seconds: float) -> str:
-    """A video position: ``4:05`` or ``1:02:03``."""
-    whole = int(round(max(0.0, seconds)))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    """A video position: ``4:05`` or ``1:02:03``, rounded down as the player and the lesson
+    table show it (one rounding: ``courses.labels.duration``)."""
+    return video_clock(max(0.0, seconds or 0.0))
 
 
 def duration(seconds: float) -> str:
@@ -105,28 +102,6 @@ def duration(seconds: float) -> str:
         return _("%(m)s min %(s)s s", m=minutes, s=secs)
     hours, minutes = divmod(minutes, 60)
     return _("%(h)s h %(m)s min", h=hours, m=minutes)
-
-
-def distances_text(distances) -> str:
-    """Face distances explained: smaller is more alike; the same person is at most 0.50."""
-    if isinstance(distances, str):  # FaceCheck.distances_json
-        try:
-            distances = json.loads(distances)
-        except ValueError:
-            return ""
-    if isinstance(distances, dict):
-        distances = list(distances.values())
-    if not isinstance(distances, list):
-        return ""
-    values = [d for d in distances if isinstance(d, int | float) and not isinstance(d, bool)]
-    if not values:
-        return ""
-    shown = "、".join(f"{d:.2f}" for d in values)
-    return _(
-        "face distance %(values)s (the same person is at most %(limit).2f)",
-        values=shown,
-        limit=MATCH_THRESHOLD,
-    )
 
 
 def _ranges(intervals) -> str:
