@@ -8,8 +8,9 @@ starts a session (``take_over``) and answers its sign-in check with a new burst 
 640x480 JPEG frames of obama/obama1.jpg (shifted and noised like a webcam), through the real
 handler in-process, with no broker (the face check is verified and applied inside the request,
 as a face worker would; ``load.py`` measures the queued path). "Server time" is the time inside
-the WSGI call; the engine's ``inspect_burst`` is timed inside the same requests. Match only and
-the replay memory off (the frames are of one still photo); ``faces.py`` times the liveness path. Target: the answer <= 250 ms p50.
+the WSGI call; the engine's ``inspect_burst`` is timed inside the same requests. Match only
+and the replay memory off (the frames are of one still photo); ``faces.py`` times the
+liveness path. Target: the answer <= 250 ms p50.
 """
 
 from __future__ import annotations
