@@ -89,7 +89,8 @@ def test_claim_pages_show_statuses_decisions_and_history_in_words(make_world, sh
     staff.post(path, data={**csrf, "action": "submit"})
     submitted = _page(staff, path)
     assert raw_codes(submitted, CODES) == set()
-    assert "已提交，待审核" in submitted and "待审核" in submitted  # lines not reviewed yet
+    assert "已提交，待审核" in submitted
+    assert '<span data-review="pending">待审核</span>' in submitted  # lines not reviewed yet
     assert "（草稿 → 已提交，待审核）" in submitted
 
     reg.post(
