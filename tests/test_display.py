@@ -76,3 +76,22 @@ def test_no_table_header_is_empty():
         if empty.search(p.read_text())
     ]
     assert offenders == []
+
+
+def test_no_template_prints_a_raw_code():
+    """Issues 13 and 17: a status, kind, state, action, decision, level or region is shown
+    through its label table (``claim_status_label(c.status)``, ``appeal_labels[a.status]``);
+    the bare code only goes into attributes (``data-status="{{ c.status }}"``)."""
+    import re
+
+    bare = re.compile(
+        r'(=")?\{\{\s*[\w.]+\.(status|kind|state|action|to_state|from_state|from_status'
+        r"|to_status|review|level|region|region_scope)\s*(\|[^}]*)?\}\}"
+    )
+    offenders = [
+        f"{p.relative_to(TEMPLATES)}: {m.group(0)}"
+        for p in TEMPLATES.rglob("*.html")
+        for m in bare.finditer(p.read_text())
+        if not m.group(1)
+    ]
+    assert offenders == []

@@ -41,7 +41,7 @@ def test_learner_appeals_from_the_page_and_sees_the_outcome(
     queue = first.client.get("/faces/appeals").get_data(as_text=True)
     assert f'id="appeal-{appeal.id}"' in queue
     review = first.client.get(f"/faces/appeals/{appeal.id}").get_data(as_text=True)
-    assert REASON in review and "impostor" in review
+    assert REASON in review and "画面中的人脸与已采集的学员不符" in review  # not "impostor"
     # The distances are explained with the threshold the checks use, not shown as JSON.
     from skilltrace.faces.runtime import engine_settings
 

@@ -194,6 +194,7 @@ def test_admin_creates_provider_staff_and_regulators_and_unlocks(client, app, ma
         _relogin(other, learner, "wrong-password")
     assert _relogin(other, learner, "correct-horse-42").status_code == 429
     token = client.get("/admin/accounts").get_data(as_text=True)
+    assert "<small>宝鸡市</small>" in token and "<small>6103</small>" not in token  # scope in words
     token = token.split('name="csrf_token" value="')[1].split('"')[0]
     client.post(f"/admin/accounts/{learner.id}/unlock", data={"csrf_token": token})
     assert _relogin(other, learner, "correct-horse-42").status_code == 200

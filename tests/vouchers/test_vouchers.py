@@ -7,12 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import _login
+from page_words import raw_codes
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role, User
 from skilltrace.subsidy import claims as claim_service
 from skilltrace.subsidy.models import SubsidyClaim
 from skilltrace.vouchers.models import Voucher, VoucherTransition, VoucherWriteOff
 from subsidy.conftest import PEOPLE, enroll
+
+CODES = {"claimed", "reserved", "written_off", "expired", "open", "closed"}
 
 
 class Learner:
@@ -224,13 +227,21 @@ def test_voucher_pages(voucher_world, app, make_user):
     batch = db.session.scalar(select(VoucherBatch))
     learner.client.post("/vouchers/mine", data={"csrf_token": learner.csrf, "batch_id": batch.id})
     code = db.session.scalar(select(Voucher.code))
+    mine = learner.client.get("/vouchers/mine").get_data(as_text=True)
+    assert "已领取，未使用" in mine and raw_codes(mine, CODES) == set()
     learner.client.post(
         "/vouchers/mine",
         data={"csrf_token": learner.csrf, "code": code, "class_code": world.class_.code},
     )
     db.session.expire_all()
     assert db.session.scalar(select(Voucher.status)) == "reserved"
-    assert code in learner.client.get("/vouchers/mine").get_data(as_text=True)
+    mine = learner.client.get("/vouchers/mine").get_data(as_text=True)
+    assert code in mine
+    # statuses and regions in words (issues 13 and 17), the codes only in attributes
+    assert "已用于报名培训班，待补贴核准" in mine and raw_codes(mine, CODES) == set()
+    page = world.reg_client.get("/vouchers/batches").get_data(as_text=True)
+    assert "可领取" in page and "陕西省" in page and raw_codes(page, CODES) == set()
+    assert "<td>61</td>" not in page
 
 
 def test_provider_restriction_and_leave_refusals(voucher_world, app, make_user):

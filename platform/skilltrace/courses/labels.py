@@ -22,6 +22,7 @@ CLASS_STATUSES = {
     "submitted": _l("Awaiting approval"),
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
+    "closed": _l("Closed (completed)"),
 }
 ACTIONS = {
     "create": _l("Course created"),
@@ -63,11 +64,12 @@ def megabytes(size: int) -> str:
 def template_globals() -> dict:
     from skilltrace.courses.media import BROWSER_CODECS
     from skilltrace.identity.services import CODE_MESSAGES
-    from skilltrace.regions import SHAANXI_CITIES
+    from skilltrace.regions import SHAANXI_CITIES, scope_label
 
     return {
         "id_error": lambda code: CODE_MESSAGES.get(code, code),
         "city_name": lambda code: SHAANXI_CITIES.get(code, code),
+        "region_label": scope_label,
         "browser_playable": lambda codec: (codec or "").lower() in BROWSER_CODECS,
         "skill_level_label": lambda v: SKILL_LEVELS.get(v, v),
         "course_status_label": lambda v: COURSE_STATUSES.get(v, v),

@@ -22,6 +22,12 @@ from skilltrace.faces.accommodations import accommodation_service, beijing_date
 from skilltrace.faces.appeals import Action, appeal_service
 from skilltrace.faces.messages import distances_text
 from skilltrace.identity.models import Role, User
+from skilltrace.study.labels import (
+    CHALLENGES,
+    CHECK_KINDS,
+    CHECK_STATUSES,
+    check_reason_text,
+)
 from skilltrace.web import role_required
 
 bp = Blueprint("face_appeals", __name__, url_prefix="/faces")
@@ -40,13 +46,6 @@ ACCOMMODATION_LABELS = {
     "requested": _l("Waiting for a decision"),
     "granted": _l("Granted"),
     "refused": _l("Refused"),
-}
-CHECK_LABELS = {
-    "open": _l("Open"),
-    "passed": _l("Passed"),
-    "failed": _l("Failed"),
-    "missed": _l("Missed"),
-    "cancelled": _l("Cancelled"),
 }
 
 
@@ -353,7 +352,10 @@ def init_app(app: Flask) -> None:
     app.add_template_global(APPEAL_LABELS, "appeal_labels")
     app.add_template_global(ACCOMMODATION_KINDS, "accommodation_kinds")
     app.add_template_global(ACCOMMODATION_LABELS, "accommodation_labels")
-    app.add_template_global(CHECK_LABELS, "check_labels")
+    app.add_template_global(CHECK_STATUSES, "check_labels")
+    app.add_template_global(CHECK_KINDS, "check_kind_labels")
+    app.add_template_global(CHALLENGES, "challenge_labels")
+    app.add_template_global(check_reason_text, "check_reason_text")
     app.add_template_global(_class_name, "class_name_of")
 
 

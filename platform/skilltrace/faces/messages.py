@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from skilltrace.errors import DomainError
@@ -86,6 +86,11 @@ HELD_MESSAGES = {
     ),
 }
 
+CASE_STATUS_LABELS = {
+    "open": _l("Waiting for review"),
+    "approved": lazy_pgettext("face case", "Approved"),
+    "rejected": _l("Rejected"),
+}
 CASE_KIND_LABELS = {
     "duplicate_identity": _l("Possible duplicate identity"),
     "reenrollment": _l("Re-enrollment after study time"),

@@ -15,7 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from skilltrace.courses.labels import duration as video_clock
+from skilltrace.courses.messages import MESSAGES as REFUSALS
 from skilltrace.faces.messages import distances_text, engine_message
+from skilltrace.study.labels import CHECK_KINDS, CHECK_STATUSES  # noqa: F401 (re-exported)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -34,19 +36,6 @@ EVENT_NAMES = {
     "stretch_credited": _l("Learning time credited"),
     "stretch_voided": _l("Learning time not credited"),
     "lesson_completed": _l("Lesson completed"),
-}
-CHECK_KINDS = {
-    "sign_in": _l("sign-in check"),
-    "random": _l("random check"),
-    "resume": _l("check to resume"),
-    "closing": _l("closing check"),
-}
-CHECK_STATUSES = {
-    "open": _l("Open"),
-    "passed": _l("Passed"),
-    "failed": _l("Failed"),
-    "missed": _l("Not answered"),
-    "cancelled": _l("Cancelled"),
 }
 ANOMALIES = {
     "out_of_order": _l("reports arrived out of order"),
@@ -74,6 +63,43 @@ VOID_REASONS = {
     "check_missed": _l("a face check was not answered"),
     "unattested_end": _l("the session ended without a closing check"),
 }
+
+# The figures a warning records (``OversightWarning.figures``), as a reader names them.
+FIGURES = {
+    "takeovers": _l("Sessions taken over"),
+    "ip": _l("IP address"),
+    "accounts": _l("Accounts"),
+    "window_s": _l("Window (seconds)"),
+    "decided": _l("Checks decided"),
+    "failed": _l("Checks failed"),
+    "overturned": _l("Overturned on appeal"),
+    "failure_rate": _l("Failure rate"),
+    "appeal_rate": _l("Overturn rate"),
+    "days": _l("Days"),
+    "last_day": _l("Last day"),
+    "anomalies": _l("Anomalies"),
+    "codes": _l("Anomalies by kind"),
+    "case_id": _l("Face case"),
+    "case_status": _l("Case status"),
+    "learners": _l("Learners"),
+    "cv": _l("Coefficient of variation"),
+    "mean_s": _l("Mean credited time"),
+}
+
+
+def figure_text(key: str, value) -> str:
+    """One warning figure's value in words: rates as percentages, codes as labels."""
+    from skilltrace.faces.messages import CASE_STATUS_LABELS
+
+    if key == "codes" and isinstance(value, Mapping):
+        return "；".join(f"{label(ANOMALIES, code)} {n}" for code, n in value.items())
+    if key == "case_status":
+        return label(CASE_STATUS_LABELS, value)
+    if key in ("failure_rate", "appeal_rate") and isinstance(value, int | float):
+        return f"{value * 100:.1f}%"
+    if key == "mean_s" and isinstance(value, int | float):
+        return duration(value)
+    return str(value)
 
 
 def label(table: Mapping, code) -> str:
@@ -154,7 +180,8 @@ def describe(kind: str, data: Mapping, lessons: Mapping[int, str] | None = None)
             d=duration(data.get("credited_seconds") or 0),
         )
     if kind == "session_refused":
-        return f"{lesson} · {data.get('code', '')}" if lesson else str(data.get("code", ""))
+        why = label(REFUSALS, data.get("code"))
+        return f"{lesson} · {why}" if lesson else why
     if kind == "session_taken_over":
         return _("session %(n)s ended", n=data.get("ended_session", ""))
     if kind == "lesson_completed":

@@ -115,6 +115,7 @@ def learner(learner_id: int):
 def readable_helpers() -> dict:
     from skilltrace.faces.messages import engine_message
     from skilltrace.oversight import readable
+    from skilltrace.study.labels import check_reason_text
 
     return {
         "beijing": readable.beijing,
@@ -123,6 +124,7 @@ def readable_helpers() -> dict:
         "check_statuses": readable.CHECK_STATUSES,
         "distances_text": readable.distances_text,
         "engine_message": engine_message,
+        "check_reason_text": check_reason_text,
     }
 
 

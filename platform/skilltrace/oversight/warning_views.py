@@ -13,7 +13,7 @@ from sqlalchemy import select
 from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role, User
-from skilltrace.oversight import spotchecks
+from skilltrace.oversight import readable, spotchecks
 from skilltrace.oversight.evidence import evidence_of, read_evidence
 from skilltrace.oversight.models import EvidenceFile, OversightWarning
 from skilltrace.oversight.services import oversees
@@ -94,6 +94,10 @@ def warning(warning_id: int):
         events=[(e, json.loads(e.event_json).get("data", {})) for e in events],
         labels=WARNING_LABELS,
         severities=SEVERITY_LABELS,
+        figure_names=readable.FIGURES,
+        figure_text=readable.figure_text,
+        event_name=readable.event_name,
+        describe=readable.describe,
     )
 
 

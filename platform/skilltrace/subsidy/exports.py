@@ -1,19 +1,28 @@
 """A claim as an XLSX workbook (openpyxl): roster with attested 学时, face sign-in records,
-certificates, each trainee's decision with reasons, and the claim with its payee (收款方)."""
+certificates, each trainee's decision with reasons, and the claim with its payee (收款方).
+The workbook is in Chinese whatever the reader's UI language: statuses, decisions and kinds
+are the domains' labels rendered in zh, beside the reason codes kept for machines."""
 
 from __future__ import annotations
 
 import io
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import select
 
 from skilltrace.courses.models import TrainingClass
 from skilltrace.extensions import db
+from skilltrace.study.labels import CHECK_STATUSES, check_reason_text
 from skilltrace.study.models import CheckKind, FaceCheck, StudySession
 from skilltrace.subsidy.completion import completions
-from skilltrace.subsidy.messages import reason_text
+from skilltrace.subsidy.messages import (
+    CLAIM_STATUSES,
+    KIND_LABELS,
+    LINE_REVIEWS,
+    reason_text,
+)
 from skilltrace.subsidy.models import SubsidyClaim, TrainingCertificate
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -24,7 +33,17 @@ def _local(at) -> str:
     return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if at else ""
 
 
+def _word(table: dict, code: str | None) -> str:
+    return str(table.get(code, code or ""))
+
+
 def claim_workbook(claim: SubsidyClaim) -> bytes:
+    """The workbook's bytes, its words in Chinese."""
+    with force_locale("zh"):
+        return _workbook(claim)
+
+
+def _workbook(claim: SubsidyClaim) -> bytes:
     class_ = db.session.get(TrainingClass, claim.class_id)
     lines = list(claim.lines)
     ids = [line.learner_id for line in lines]
@@ -62,7 +81,13 @@ def claim_workbook(claim: SubsidyClaim) -> bytes:
     )
     for check, lesson_id in checks:
         signins.append(
-            [check.learner_id, lesson_id, _local(check.issued_at), check.status, check.reason or ""]
+            [
+                check.learner_id,
+                lesson_id,
+                _local(check.issued_at),
+                _word(CHECK_STATUSES, check.status),
+                str(check_reason_text(check.reason)),
+            ]
         )
     certs = book.create_sheet("培训合格证书")
     certs.append(["学员ID", "证书编号", "姓名", "发证日期", "状态"])
@@ -104,7 +129,7 @@ def claim_workbook(claim: SubsidyClaim) -> bytes:
                 line.allowance_fen,
                 ",".join(line.reasons or []),
                 "；".join(reason_text(r) for r in line.reasons or []),
-                line.review,
+                _word(LINE_REVIEWS, line.review),
                 line.approved_fen,
                 line.approved_allowance_fen,
                 line.comment,
@@ -118,8 +143,8 @@ def claim_workbook(claim: SubsidyClaim) -> bytes:
         [
             claim.id,
             claim.class_id,
-            claim.kind,
-            claim.status,
+            _word(KIND_LABELS, claim.kind),
+            _word(CLAIM_STATUSES, claim.status),
             PAYEE_KINDS.get(claim.payee_kind, claim.payee_kind),
             claim.payee_name or claim.provider.name,
             claim.payee_credit_code or claim.provider.credit_code,

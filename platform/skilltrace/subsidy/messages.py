@@ -1,8 +1,10 @@
-"""Readable messages of the subsidy domain's refusal codes and decision reason codes."""
+"""Readable messages of the subsidy domain's refusal codes and decision reason codes, and the
+labels of its claim statuses, review decisions and history actions (pages and XLSX)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from skilltrace.errors import DomainError
 
@@ -90,6 +92,51 @@ REASONS = {
     "lessons_incomplete": _l("Not every lesson is complete."),
     "hours_short": _l("Fewer attested learning hours than the course requires."),
     "assessment_not_passed": _l("The assessment (quizzes or offline exam) is not passed."),
+}
+
+# Training kinds (培训类别) of standards and claims.
+KIND_LABELS = {
+    "employment": _l("Employment skills training (就业技能培训)"),
+    "upgrading": _l("On-the-job upgrading (岗位技能提升)"),
+    "startup": _l("Startup training (创业培训)"),
+    "yigong": _l("Training in place of work (以工代训)"),
+    "apprentice": _l("New enterprise apprenticeship (企业新型学徒)"),
+    "school": _l("School–school cooperation (校校合作)"),
+}
+# Key groups (重点群体) a regulator confirms.
+GROUP_LABELS = {
+    "migrant_worker": _l("Migrant worker (农民工)"),
+    "poverty_alleviated": _l("Lifted out of poverty (脱贫人口)"),
+    "two_after": _l("Junior/senior graduate not continuing (两后生)"),
+    "graduate": _l("College graduate (高校毕业生)"),
+    "student": _l("College student (在校大学生)"),
+    "laid_off": _l("Laid-off or unemployed (下岗失业人员)"),
+    "veteran": _l("Veteran (退役军人)"),
+    "hardship": _l("Hard to employ, incl. disabled (就业困难人员)"),
+    "zero_employment": _l("Zero-employment family (零就业家庭成员)"),
+    "dibao": _l("Minimum-living-allowance family (城乡低保家庭学员)"),
+}
+# A claim's statuses (and "new", the from-status of its first history step).
+CLAIM_STATUSES = {
+    "new": lazy_pgettext("subsidy claim", "New"),
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted, awaiting review"),
+    "decided": _l("Reviewed, awaiting payment"),
+    "paid": lazy_pgettext("subsidy claim", "Paid"),
+}
+# A trainee line's review decision.
+LINE_REVIEWS = {
+    "pending": _l("Not reviewed yet"),
+    "approve": lazy_pgettext("subsidy claim", "Approved"),
+    "partial": _l("Partially approved"),
+    "reject": lazy_pgettext("subsidy claim", "Rejected"),
+}
+# The steps of a claim's history.
+CLAIM_ACTIONS = {
+    "create": _l("Claim built"),
+    "submit": lazy_pgettext("history action", "Submitted"),
+    "decide": lazy_pgettext("subsidy claim", "Reviewed"),
+    "pay": _l("Marked paid"),
 }
 
 

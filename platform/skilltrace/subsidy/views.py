@@ -27,7 +27,14 @@ from skilltrace.extensions import db
 from skilltrace.identity.models import Role
 from skilltrace.subsidy import claims as claim_service
 from skilltrace.subsidy import completion, evidence, standards
-from skilltrace.subsidy.messages import reason_text
+from skilltrace.subsidy.messages import (
+    CLAIM_ACTIONS,
+    CLAIM_STATUSES,
+    GROUP_LABELS,
+    KIND_LABELS,
+    LINE_REVIEWS,
+    reason_text,
+)
 from skilltrace.subsidy.models import KeyGroupRecord, SubsidyClaim, TrainingCertificate
 from skilltrace.subsidy.payee import Payee
 from skilltrace.web import role_required
@@ -48,7 +55,14 @@ def _yuan(fen: int | None) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"yuan": _yuan, "reason_text": reason_text, "beijing_time": _beijing_time}
+    return {
+        "yuan": _yuan,
+        "reason_text": reason_text,
+        "beijing_time": _beijing_time,
+        "claim_status_label": lambda v: CLAIM_STATUSES.get(v, v),
+        "line_review_label": lambda v: LINE_REVIEWS.get(v, v),
+        "claim_action_label": lambda v: CLAIM_ACTIONS.get(v, v),
+    }
 
 
 def _beijing_time(at) -> str:
@@ -258,32 +272,3 @@ def key_groups():
         records=evidence.pending_key_groups(current_user),
         groups=GROUP_LABELS,
     )
-
-
-def _labels():
-    from flask_babel import lazy_gettext as _l
-
-    kinds = {
-        "employment": _l("Employment skills training (就业技能培训)"),
-        "upgrading": _l("On-the-job upgrading (岗位技能提升)"),
-        "startup": _l("Startup training (创业培训)"),
-        "yigong": _l("Training in place of work (以工代训)"),
-        "apprentice": _l("New enterprise apprenticeship (企业新型学徒)"),
-        "school": _l("School–school cooperation (校校合作)"),
-    }
-    groups = {
-        "migrant_worker": _l("Migrant worker (农民工)"),
-        "poverty_alleviated": _l("Lifted out of poverty (脱贫人口)"),
-        "two_after": _l("Junior/senior graduate not continuing (两后生)"),
-        "graduate": _l("College graduate (高校毕业生)"),
-        "student": _l("College student (在校大学生)"),
-        "laid_off": _l("Laid-off or unemployed (下岗失业人员)"),
-        "veteran": _l("Veteran (退役军人)"),
-        "hardship": _l("Hard to employ, incl. disabled (就业困难人员)"),
-        "zero_employment": _l("Zero-employment family (零就业家庭成员)"),
-        "dibao": _l("Minimum-living-allowance family (城乡低保家庭学员)"),
-    }
-    return kinds, groups
-
-
-KIND_LABELS, GROUP_LABELS = _labels()

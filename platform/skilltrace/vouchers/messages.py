@@ -1,4 +1,4 @@
-"""Readable messages of the voucher refusal codes."""
+"""Readable messages of the voucher refusal codes, and the labels of voucher and batch statuses."""
 
 from __future__ import annotations
 
@@ -29,6 +29,17 @@ MESSAGES = {
     "class_not_found": _l("No such class."),
     "class_closed": _l("This class is closed; it can no longer be left."),
     "not_in_class": _l("You are not in this class."),
+}
+
+VOUCHER_STATUSES = {
+    "claimed": _l("Claimed, not used yet"),
+    "reserved": _l("Used for a class, awaiting the subsidy decision"),
+    "written_off": _l("Written off"),
+    "expired": _l("Expired"),
+}
+BATCH_STATUSES = {
+    "open": _l("Open for claiming"),
+    "closed": _l("Closed"),
 }
 
 

@@ -12,10 +12,19 @@ from skilltrace.errors import DomainError
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role
 from skilltrace.vouchers import counters, services
+from skilltrace.vouchers.messages import BATCH_STATUSES, VOUCHER_STATUSES
 from skilltrace.vouchers.models import Voucher
 from skilltrace.web import role_required
 
 bp = Blueprint("vouchers", __name__, url_prefix="/vouchers")
+
+
+@bp.app_context_processor
+def _helpers():
+    return {
+        "voucher_status_label": lambda v: VOUCHER_STATUSES.get(v, v),
+        "batch_status_label": lambda v: BATCH_STATUSES.get(v, v),
+    }
 
 
 def _refused(err: DomainError) -> None:
@@ -68,7 +77,7 @@ def batches():
         except DomainError as err:
             _refused(err)
         return redirect(url_for("vouchers.batches"))
-    from skilltrace.subsidy.views import GROUP_LABELS, KIND_LABELS
+    from skilltrace.subsidy.messages import GROUP_LABELS, KIND_LABELS
 
     return render_template(
         "vouchers/batches.html",

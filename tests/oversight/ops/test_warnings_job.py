@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from page_words import raw_codes
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role, utcnow
 from skilltrace.oversight.models import OversightWarning
@@ -103,7 +104,10 @@ def test_pages_show_warnings_in_scope_with_drill_down(app, world, make_user, log
     listing = client.get("/oversight/warnings").get_data(as_text=True)
     assert f"/oversight/warnings/{warning.id}" in listing
     detail = client.get(f"/oversight/warnings/{warning.id}").get_data(as_text=True)
-    assert "203.0.113.7" in detail and "session_started" in detail
+    assert "203.0.113.7" in detail and 'data-event-kind="session_started"' in detail
+    # events and figures in words (issues 13 and 17), not codes, keys or JSON
+    assert "开始学习" in detail and "IP 地址" in detail and "时间窗口（秒）" in detail
+    assert raw_codes(detail, {"session_started", "window_s", "accounts", "lesson_id"}) == set()
     assert world.learners[0].id_number_masked in detail
 
     other = app.test_client()
