@@ -20,10 +20,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import IntegerConverter
 
-from skilltrace.api.text import ID_MAX, first_unclean, matches, text_pattern
+from skilltrace.api.text import (
+    ID_MAX,
+    INT_MIN,
+    first_unclean,
+    matches,
+    parse_int,
+    parse_number,
+    text_pattern,
+)
 from skilltrace.errors import DomainError
 from skilltrace.extensions import csrf, db
 from skilltrace.identity.models import Role
@@ -185,13 +194,17 @@ FIELD_MESSAGES = {
 
 def strict_schema(schema: dict) -> dict:
     """``schema`` as the server applies it: no unknown properties, required strings non-empty,
-    integers within the id range unless the schema bounds them itself."""
+    integers within the id range and numbers within the 32-bit range (so never ``1e309``
+    read as infinity, nor ``NaN``) unless the schema bounds them itself."""
     properties = {}
     required = set(schema.get("required", ()))
     for name, spec in schema.get("properties", {}).items():
         spec = dict(spec)
         if spec.get("type") == "integer":
             spec.setdefault("minimum", 1)
+            spec.setdefault("maximum", ID_MAX)
+        if spec.get("type") == "number":
+            spec.setdefault("minimum", INT_MIN)
             spec.setdefault("maximum", ID_MAX)
         if spec.get("type") == "string" and spec.get("format") != "binary":
             spec.setdefault("pattern", text_pattern(False))
@@ -284,9 +297,35 @@ def _refuse_unclean(pairs) -> None:
         raise DomainError("field_characters", FIELD_CHARACTERS, field=field)
 
 
+class BoundedValues(ImmutableMultiDict):
+    """Query and form values whose ``get(name, type=int)`` / ``type=float`` read only plain
+    decimal numbers within the 32-bit range (``api.text.parse_int``/``parse_number``): any
+    other value is the default, as a value ``int()`` cannot read always was. So an id, a
+    page, a quantity or an amount from a query or form never reaches the database out of
+    range, and ``inf``/``nan`` never reach arithmetic."""
+
+    PARSERS = {int: parse_int, float: parse_number}
+
+    def get(self, key, default=None, type=None):
+        parse = self.PARSERS.get(type)
+        if parse is None:
+            return super().get(key, default, type)
+        value = parse(super().get(key))
+        return default if value is None else value
+
+    def getlist(self, key, type=None):
+        parse = self.PARSERS.get(type)
+        if parse is None:
+            return super().getlist(key, type)
+        return [v for v in map(parse, super().getlist(key)) if v is not None]
+
+
 class CheckedRequest(Request):
     """Form fields (urlencoded or multipart) are checked for control and format characters
-    when they are parsed, i.e. after a view has set its own body size limit."""
+    when they are parsed, i.e. after a view has set its own body size limit; numbers read
+    from the query or a form are bounded (:class:`BoundedValues`)."""
+
+    parameter_storage_class = BoundedValues
 
     def _load_form_data(self) -> None:
         super()._load_form_data()

@@ -5,6 +5,9 @@
 - A real name is letters (any script, with their combining marks) in parts separated by one
   space or the middle dot ``·`` used in minority and foreign names.
 - Ids are positive and fit a signed 32-bit integer (the narrowest id column: PostgreSQL).
+- A number typed into a form or query is plain decimal digits (ASCII, optional sign, an
+  optional fraction for amounts) within a signed 32-bit integer: ``²``, ``1e309``, ``nan``,
+  ``0x10`` and ``2**63`` read as no number at all (:func:`parse_int`, :func:`parse_number`).
 
 Each rule is a regular expression written once, both checked here and published in the
 OpenAPI document (as ``pattern``), so the document says exactly what the server accepts.
@@ -17,7 +20,27 @@ import re
 import unicodedata
 
 ID_MAX = 2**31 - 1
+INT_MIN = -(2**31)
 LINE_BREAKS = "\n\r\t"
+_INTEGER = re.compile(r"[+-]?[0-9]{1,10}")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,10}(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_int(raw) -> int | None:
+    """``raw`` (a form or query value) as a 32-bit integer; None when it is not one."""
+    if not isinstance(raw, str) or not _INTEGER.fullmatch(raw.strip()):
+        return None
+    value = int(raw.strip())
+    return value if INT_MIN <= value <= ID_MAX else None
+
+
+def parse_number(raw) -> float | None:
+    """``raw`` as a finite decimal number within the 32-bit range (yuan, percentages); None
+    when it is not one (exponents, ``nan`` and ``inf`` included)."""
+    if not isinstance(raw, str) or not _DECIMAL.fullmatch(raw.strip()):
+        return None
+    value = float(raw.strip())
+    return value if INT_MIN <= value <= ID_MAX else None
 
 
 # Planes with assigned letters, controls or format characters (4-13 are unassigned; 15-16
