@@ -14,25 +14,21 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, Request, g, jsonify, request, session
-from flask.json.provider import DefaultJSONProvider
+from flask import Blueprint, Flask, g, jsonify, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import IntegerConverter
 
-from skilltrace.api.text import (
-    ID_MAX,
-    INT_MIN,
-    first_unclean,
-    matches,
-    parse_int,
-    parse_number,
-    text_pattern,
+from skilltrace.api.inputs import (
+    FIELD_CHARACTERS,
+    BoundedJSONProvider,
+    CheckedRequest,
+    IdConverter,
+    refuse_unclean,
 )
+from skilltrace.api.text import ID_MAX, INT_MIN, matches, text_pattern
 from skilltrace.errors import DomainError
 from skilltrace.extensions import csrf, db
 from skilltrace.identity.models import Role
@@ -184,7 +180,6 @@ JSON_TYPES = {
     "object": lambda value: isinstance(value, dict),
     "array": lambda value: isinstance(value, list),
 }
-FIELD_CHARACTERS = _l("This field contains characters that are not allowed.")
 FIELD_MESSAGES = {
     "name_invalid": _l(
         "Enter your real name: letters, with a space or · between parts (2 to 64 characters)."
@@ -283,66 +278,6 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a non-negative integer no larger than the id range, so an
-    id no row can have is a 404 rather than a database error."""
-
-    def __init__(self, url_map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
-        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-def _refuse_unclean(pairs) -> None:
-    field = first_unclean(pairs)
-    if field is not None:
-        raise DomainError("field_characters", FIELD_CHARACTERS, field=field)
-
-
-class BoundedValues(ImmutableMultiDict):
-    """Query and form values whose ``get(name, type=int)`` / ``type=float`` read only plain
-    decimal numbers within the 32-bit range (``api.text.parse_int``/``parse_number``): any
-    other value is the default, as a value ``int()`` cannot read always was. So an id, a
-    page, a quantity or an amount from a query or form never reaches the database out of
-    range, and ``inf``/``nan`` never reach arithmetic."""
-
-    PARSERS = {int: parse_int, float: parse_number}
-
-    def get(self, key, default=None, type=None):
-        parse = self.PARSERS.get(type)
-        if parse is None:
-            return super().get(key, default, type)
-        value = parse(super().get(key))
-        return default if value is None else value
-
-    def getlist(self, key, type=None):
-        parse = self.PARSERS.get(type)
-        if parse is None:
-            return super().getlist(key, type)
-        return [v for v in map(parse, super().getlist(key)) if v is not None]
-
-
-class CheckedRequest(Request):
-    """Form fields (urlencoded or multipart) are checked for control and format characters
-    when they are parsed, i.e. after a view has set its own body size limit; numbers read
-    from the query or a form are bounded (:class:`BoundedValues`)."""
-
-    parameter_storage_class = BoundedValues
-
-    def _load_form_data(self) -> None:
-        super()._load_form_data()
-        _refuse_unclean(self.form.items(multi=True))
-
-
-class BoundedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON; a document nested too deeply to parse is invalid JSON (a 400), not a
-    ``RecursionError`` (a 500)."""
-
-    def loads(self, s, **kwargs):
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("JSON nested too deeply") from None
-
-
 def init_app(app: Flask) -> None:
     """Register the id converter, the JSON error shape for API paths and the OpenAPI endpoint."""
     from skilltrace.api import openapi
@@ -360,7 +295,7 @@ def init_app(app: Flask) -> None:
         pairs += [(k, v) for k, v in (request.view_args or {}).items() if isinstance(v, str)]
         if request.is_json:
             pairs.append(("body", request.get_json(silent=True)))
-        _refuse_unclean(pairs)
+        refuse_unclean(pairs)
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
