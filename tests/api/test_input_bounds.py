@@ -137,3 +137,16 @@ def test_junk_numbers_in_regulator_forms_are_not_500(client, make_user, login, p
     csrf = login(client, make_user(Role.REGULATOR))
     response = client.post(path, data={**data, "csrf_token": csrf})
     assert response.status_code < 500
+
+
+def test_a_lone_surrogate_in_json_text_is_422_not_500(client, make_user, login):
+    csrf = login(client, make_user(Role.REGULATOR))
+    response = client.post(
+        "/api/v1/me/tokens",
+        data='{"name": "city\\ud800system"}',
+        content_type="application/json",
+        headers={"X-CSRFToken": csrf},
+    )
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == ("field_characters", "name")

@@ -25,6 +25,7 @@ from skilltrace.extensions import db
 from skilltrace.identity.models import Role
 
 TEXT_ATTACKS = ["a\x00b", "a\x07b", "a\u202eb"]
+JSON_TEXT_ATTACKS = [*TEXT_ATTACKS, "a\ud800b"]  # a lone surrogate: only JSON can send one
 NUMBER_ATTACKS = ["2147483648", str(2**63), "-1", "abc", "1e309", "nan", "²", "true", "0x10"]
 JSON_NUMBERS = ["2147483648", str(2**63), "-1", '"abc"', "1e309", "true", "1.5"]
 QUERY_JUNK = [
@@ -371,7 +372,7 @@ def test_every_api_field_refuses_attacks(app, world, login, role):
         if not schema:
             continue
         for name, spec in schema.get("properties", {}).items():
-            values = [json.dumps(v) for v in TEXT_ATTACKS] + JSON_NUMBERS
+            values = [json.dumps(v) for v in JSON_TEXT_ATTACKS] + JSON_NUMBERS
             for value in values:
                 body = {**_baseline(schema)}
                 raw = json.dumps({**body, name: "__X__"}).replace('"__X__"', value)

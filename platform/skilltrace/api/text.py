@@ -1,7 +1,8 @@
 """Rules for free text and ids, shared by the JSON schemas, the forms and the OpenAPI document.
 
 - Free text never carries control or format characters (Unicode categories Cc and Cf, NUL
-  among them); multi-line fields may carry ``\\n``, ``\\r`` and ``\\t``.
+  among them) nor lone surrogates (Cs: JSON's ``"\\ud800"``, which no database can store);
+  multi-line fields may carry ``\\n``, ``\\r`` and ``\\t``.
 - A real name is letters (any script, with their combining marks) in parts separated by one
   space or the middle dot ``·`` used in minority and foreign names.
 - Ids are positive and fit a signed 32-bit integer (the narrowest id column: PostgreSQL).
@@ -55,7 +56,7 @@ def _categories() -> dict[str, list[int]]:
     for plane in _PLANES:
         for code in plane:
             category = unicodedata.category(chr(code))
-            if category in ("Cc", "Cf"):
+            if category in ("Cc", "Cf", "Cs"):
                 found["C"].append(code)
             elif category[0] in "LM":
                 found["LM"].append(code)
