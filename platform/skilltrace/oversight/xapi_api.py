@@ -99,8 +99,8 @@ def xapi_statements():
     ascending = request.args.get("ascending", "false").lower()
     if ascending not in ("true", "false"):
         raise _bad("ascending")
-    cursor = request.args.get("cursor")
-    if cursor is not None and (not cursor.isascii() or not cursor.isdigit() or len(cursor) > 18):
+    cursor = request.args.get("cursor", type=int) if "cursor" in request.args else None
+    if "cursor" in request.args and (cursor is None or cursor < 0):
         raise _bad("cursor")
     query = Query(
         learner_id=_agent(base),
@@ -111,7 +111,7 @@ def xapi_statements():
         until=_time("until"),
         limit=limit,
         ascending=ascending == "true",
-        cursor=int(cursor) if cursor else None,
+        cursor=cursor or None,
     )
     found, next_cursor = statements(g.api_user, query, base) if query.kinds else ([], None)
     more = ""
