@@ -1,8 +1,9 @@
 """Rules for free text and ids, shared by the JSON schemas, the forms and the OpenAPI document.
 
 - Free text never carries control or format characters (Unicode categories Cc and Cf, NUL
-  among them) nor lone surrogates (Cs: JSON's ``"\\ud800"``, which no database can store);
-  multi-line fields may carry ``\\n``, ``\\r`` and ``\\t``.
+  among them) nor lone surrogates (Cs: JSON's ``"\\ud800"``, which no database can store;
+  checked but not published: a pattern is UTF-8 text, which cannot hold one); multi-line
+  fields may carry ``\\n``, ``\\r`` and ``\\t``.
 - A real name is letters (any script, with their combining marks) in parts separated by one
   space or the middle dot ``·`` used in minority and foreign names.
 - Ids are positive and fit a signed 32-bit integer (the narrowest id column: PostgreSQL).
@@ -56,7 +57,7 @@ def _categories() -> dict[str, list[int]]:
     for plane in _PLANES:
         for code in plane:
             category = unicodedata.category(chr(code))
-            if category in ("Cc", "Cf", "Cs"):
+            if category in ("Cc", "Cf"):
                 found["C"].append(code)
             elif category[0] in "LM":
                 found["LM"].append(code)
@@ -115,9 +116,13 @@ def matches(pattern: str, value: str) -> bool:
     return _compiled(pattern).fullmatch(value) is not None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def is_clean_text(value: str, multiline: bool = False) -> bool:
-    """True when ``value`` has no control or format characters (bar line breaks if allowed)."""
-    return matches(text_pattern(multiline), value)
+    """True when ``value`` has no control or format characters (bar line breaks if allowed)
+    and no lone surrogate."""
+    return matches(text_pattern(multiline), value) and not _SURROGATE.search(value)
 
 
 def is_real_name(value: str) -> bool:
