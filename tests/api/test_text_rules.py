@@ -52,6 +52,7 @@ def test_real_names(name, ok):
         ("rtl\u202eoverride", True, False),
         ("bom\ufeff", True, False),
         ("del\x7f", True, False),
+        ("lone \ud800 surrogate", True, False),
         ("c1\x85", True, False),
         ("emoji 👍 ok", False, True),
     ],

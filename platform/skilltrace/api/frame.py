@@ -14,16 +14,21 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, Request, g, jsonify, request, session
-from flask.json.provider import DefaultJSONProvider
+from flask import Blueprint, Flask, g, jsonify, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.routing import IntegerConverter
 
-from skilltrace.api.text import ID_MAX, first_unclean, matches, text_pattern
+from skilltrace.api.inputs import (
+    FIELD_CHARACTERS,
+    BoundedJSONProvider,
+    CheckedRequest,
+    IdConverter,
+    refuse_unclean,
+)
+from skilltrace.api.text import ID_MAX, INT_MIN, matches, text_pattern
 from skilltrace.errors import DomainError
 from skilltrace.extensions import csrf, db
 from skilltrace.identity.models import Role
@@ -175,7 +180,6 @@ JSON_TYPES = {
     "object": lambda value: isinstance(value, dict),
     "array": lambda value: isinstance(value, list),
 }
-FIELD_CHARACTERS = _l("This field contains characters that are not allowed.")
 FIELD_MESSAGES = {
     "name_invalid": _l(
         "Enter your real name: letters, with a space or · between parts (2 to 64 characters)."
@@ -185,13 +189,17 @@ FIELD_MESSAGES = {
 
 def strict_schema(schema: dict) -> dict:
     """``schema`` as the server applies it: no unknown properties, required strings non-empty,
-    integers within the id range unless the schema bounds them itself."""
+    integers within the id range and numbers within the 32-bit range (so never ``1e309``
+    read as infinity, nor ``NaN``) unless the schema bounds them itself."""
     properties = {}
     required = set(schema.get("required", ()))
     for name, spec in schema.get("properties", {}).items():
         spec = dict(spec)
         if spec.get("type") == "integer":
             spec.setdefault("minimum", 1)
+            spec.setdefault("maximum", ID_MAX)
+        if spec.get("type") == "number":
+            spec.setdefault("minimum", INT_MIN)
             spec.setdefault("maximum", ID_MAX)
         if spec.get("type") == "string" and spec.get("format") != "binary":
             spec.setdefault("pattern", text_pattern(False))
@@ -270,40 +278,6 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: a non-negative integer no larger than the id range, so an
-    id no row can have is a 404 rather than a database error."""
-
-    def __init__(self, url_map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
-        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
-
-
-def _refuse_unclean(pairs) -> None:
-    field = first_unclean(pairs)
-    if field is not None:
-        raise DomainError("field_characters", FIELD_CHARACTERS, field=field)
-
-
-class CheckedRequest(Request):
-    """Form fields (urlencoded or multipart) are checked for control and format characters
-    when they are parsed, i.e. after a view has set its own body size limit."""
-
-    def _load_form_data(self) -> None:
-        super()._load_form_data()
-        _refuse_unclean(self.form.items(multi=True))
-
-
-class BoundedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON; a document nested too deeply to parse is invalid JSON (a 400), not a
-    ``RecursionError`` (a 500)."""
-
-    def loads(self, s, **kwargs):
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("JSON nested too deeply") from None
-
-
 def init_app(app: Flask) -> None:
     """Register the id converter, the JSON error shape for API paths and the OpenAPI endpoint."""
     from skilltrace.api import openapi
@@ -321,7 +295,7 @@ def init_app(app: Flask) -> None:
         pairs += [(k, v) for k, v in (request.view_args or {}).items() if isinstance(v, str)]
         if request.is_json:
             pairs.append(("body", request.get_json(silent=True)))
-        _refuse_unclean(pairs)
+        refuse_unclean(pairs)
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):

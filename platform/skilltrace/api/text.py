@@ -1,10 +1,15 @@
 """Rules for free text and ids, shared by the JSON schemas, the forms and the OpenAPI document.
 
 - Free text never carries control or format characters (Unicode categories Cc and Cf, NUL
-  among them); multi-line fields may carry ``\\n``, ``\\r`` and ``\\t``.
+  among them) nor lone surrogates (Cs: JSON's ``"\\ud800"``, which no database can store;
+  checked but not published: a pattern is UTF-8 text, which cannot hold one); multi-line
+  fields may carry ``\\n``, ``\\r`` and ``\\t``.
 - A real name is letters (any script, with their combining marks) in parts separated by one
   space or the middle dot ``·`` used in minority and foreign names.
 - Ids are positive and fit a signed 32-bit integer (the narrowest id column: PostgreSQL).
+- A number typed into a form or query is plain decimal digits (ASCII, optional sign, an
+  optional fraction for amounts) within a signed 32-bit integer: ``²``, ``1e309``, ``nan``,
+  ``0x10`` and ``2**63`` read as no number at all (:func:`parse_int`, :func:`parse_number`).
 
 Each rule is a regular expression written once, both checked here and published in the
 OpenAPI document (as ``pattern``), so the document says exactly what the server accepts.
@@ -17,7 +22,27 @@ import re
 import unicodedata
 
 ID_MAX = 2**31 - 1
+INT_MIN = -(2**31)
 LINE_BREAKS = "\n\r\t"
+_INTEGER = re.compile(r"[+-]?[0-9]{1,10}")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,10}(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_int(raw) -> int | None:
+    """``raw`` (a form or query value) as a 32-bit integer; None when it is not one."""
+    if not isinstance(raw, str) or not _INTEGER.fullmatch(raw.strip()):
+        return None
+    value = int(raw.strip())
+    return value if INT_MIN <= value <= ID_MAX else None
+
+
+def parse_number(raw) -> float | None:
+    """``raw`` as a finite decimal number within the 32-bit range (yuan, percentages); None
+    when it is not one (exponents, ``nan`` and ``inf`` included)."""
+    if not isinstance(raw, str) or not _DECIMAL.fullmatch(raw.strip()):
+        return None
+    value = float(raw.strip())
+    return value if INT_MIN <= value <= ID_MAX else None
 
 
 # Planes with assigned letters, controls or format characters (4-13 are unassigned; 15-16
@@ -91,9 +116,13 @@ def matches(pattern: str, value: str) -> bool:
     return _compiled(pattern).fullmatch(value) is not None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def is_clean_text(value: str, multiline: bool = False) -> bool:
-    """True when ``value`` has no control or format characters (bar line breaks if allowed)."""
-    return matches(text_pattern(multiline), value)
+    """True when ``value`` has no control or format characters (bar line breaks if allowed)
+    and no lone surrogate."""
+    return matches(text_pattern(multiline), value) and not _SURROGATE.search(value)
 
 
 def is_real_name(value: str) -> bool:

@@ -168,10 +168,9 @@ def request_accommodation():
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    from skilltrace.api.text import parse_int
+
+    return parse_int(value)
 
 
 # -- regulators ----------------------------------------------------------------------------

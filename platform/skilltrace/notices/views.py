@@ -21,6 +21,5 @@ def index():
 @bp.post("/read")
 @role_required(*Role)
 def read():
-    raw = request.form.get("notice_id", "")
-    mark_read(current_user.id, int(raw) if raw.isdigit() else None)
+    mark_read(current_user.id, request.form.get("notice_id", type=int))
     return redirect(safe_next(request.form.get("next")) or url_for("notices.index"))

@@ -132,12 +132,10 @@ def ledger(learner_id: int):
 def trace(learner_id: int):
     """A learner's hash-chained trace (``?since=SEQ&limit=N``) and whether the chain is intact."""
     learner = visible_learner(g.api_user, learner_id)
-    since = request.args.get("since", "0")
-    limit = request.args.get("limit", "200")
     page = learner_trace(
         learner.id,
-        int(since) if since.isdigit() else 0,
-        int(limit) if limit.isdigit() else 200,
+        max(0, request.args.get("since", 0, type=int)),
+        max(0, request.args.get("limit", 200, type=int)),
         window(g.api_user, learner.id),
     )
     return {

@@ -37,8 +37,8 @@ def categories():
     from skilltrace.courses.models import TrainingClass
 
     if request.method == "POST":
-        raw = request.form.get("class_id", "")
-        class_ = db.session.get(TrainingClass, int(raw)) if raw.isdigit() else None
+        class_id = request.form.get("class_id", type=int)
+        class_ = db.session.get(TrainingClass, class_id) if class_id else None
         category = request.form.get("category", "")
         if class_ is None or not oversees(current_user, class_.provider):
             flash(_("No such class or provider in your scope."), "error")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, not_, or_, select, true
 
+from skilltrace.api.text import parse_int
 from skilltrace.courses.models import ClassMember, Course, Lesson, TrainingClass
 from skilltrace.courses.scope import (
     class_filter,
@@ -88,9 +89,10 @@ def _int(args, name: str, low: int = 1, high: int = 2**31 - 1) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw)
+    if value is None or not low <= value <= high:
         raise _invalid(name)
-    return int(raw)
+    return value
 
 
 def _date(args, name: str) -> date | None:
@@ -98,9 +100,12 @@ def _date(args, name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise _invalid(name) from None
+    if not 1900 <= day.year <= 2999:  # a study date; 9999-12-31 + 1 day is no date at all
+        raise _invalid(name)
+    return day
 
 
 def parse_filters(args, states: tuple[str, ...]) -> Filters:

@@ -81,6 +81,7 @@ def class_progress(
     rules = CreditingRules.from_config(current_app.config)
     lessons = class_lessons(class_) if lessons is None else lessons
     required = class_.course.required_tenths / 10
+    kept = set(db.session)  # rows the caller loaded (the class, its provider…) stay attached
     after = 0
     while True:
         members = db.session.execute(
@@ -124,7 +125,8 @@ def class_progress(
                 open_appeals=facts.appeals.get((learner_id, True), 0),
                 overturned_appeals=facts.appeals.get((learner_id, False), 0),
             )
-        db.session.expunge_all()
+        for row in [row for row in db.session if row not in kept]:
+            db.session.expunge(row)  # a chunk's rows go: memory stays flat over a large class
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ def _regions() -> list[str]:
 
 
 def _chosen() -> tuple[int, str]:
-    raw_year = request.args.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else report_year()
+    year = request.args.get("year", 0, type=int)
+    year = year if 2000 <= year <= 2100 else report_year()
     regions = _regions()
     region = request.args.get("region") or regions[0]
     if region not in regions:

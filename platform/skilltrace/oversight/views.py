@@ -30,6 +30,7 @@ from skilltrace.web import role_required
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
 PROGRESS_PAGE = 200
+MAX_PAGE = 100_000
 
 
 def _filters(states):
@@ -100,13 +101,13 @@ def learner(learner_id: int):
 
     person = visible_learner(current_user, learner_id)
     seen = window(current_user, person.id)
-    since = request.args.get("since", "0")
+    since = max(0, request.args.get("since", 0, type=int))
     return render_template(
         "oversight/learner.html",
         learner=person,
         ledger=learner_ledger(person.id, seen.course_ids),
         checks=face_checks(person.id, seen=seen),
-        trace=learner_trace(person.id, int(since) if since.isdigit() else 0, seen=seen),
+        trace=learner_trace(person.id, since, seen=seen),
         enrolled_photo=enrolled_photo_id(person.id),
         **readable_helpers(),
     )
@@ -138,7 +139,7 @@ def class_progress(class_id: int):
 
     class_ = class_in_view(current_user, class_id)
     lessons = class_lessons(class_)
-    page = max(1, int(request.args["page"])) if request.args.get("page", "").isdigit() else 1
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     start = (page - 1) * PROGRESS_PAGE
     rows = list(islice(progress_rows(class_, lessons), start, start + PROGRESS_PAGE + 1))
     return render_template(

@@ -118,16 +118,12 @@ def warning_status(warning_id: int):
 def spot_checks():
     if request.method == "POST":
         kind = request.form.get("target_kind", "class")
-        raw_id = request.form.get("target_id", "")
-        try:
-            ratio = float(request.form.get("ratio_percent", "")) / 100
-        except ValueError:
-            ratio = 0.0
+        ratio = (request.form.get("ratio_percent", type=float) or 0.0) / 100
         try:
             spot = spotchecks.draw(
                 current_user,
                 kind,
-                int(raw_id) if raw_id.isdigit() else 0,
+                request.form.get("target_id", 0, type=int),
                 ratio,
                 request.form.get("seed"),
             )

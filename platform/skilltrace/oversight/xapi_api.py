@@ -92,15 +92,15 @@ def xapi_statements():
     """xAPI statements derived from the trace: ``agent verb activity registration since until
     limit ascending``; ``more`` links the next page."""
     base = request.host_url.rstrip("/")
-    raw_limit = request.args.get("limit", "100")
-    if not raw_limit.isdigit():
+    limit = request.args.get("limit", type=int) if "limit" in request.args else 100
+    if limit is None or limit < 0:
         raise _bad("limit")
-    limit = min(int(raw_limit), MAX_LIMIT) or MAX_LIMIT
+    limit = min(limit, MAX_LIMIT) or MAX_LIMIT
     ascending = request.args.get("ascending", "false").lower()
     if ascending not in ("true", "false"):
         raise _bad("ascending")
-    cursor = request.args.get("cursor")
-    if cursor is not None and (not cursor.isdigit() or int(cursor) > 2**63 - 1):
+    cursor = request.args.get("cursor", type=int) if "cursor" in request.args else None
+    if "cursor" in request.args and (cursor is None or cursor < 0):
         raise _bad("cursor")
     query = Query(
         learner_id=_agent(base),
@@ -111,7 +111,7 @@ def xapi_statements():
         until=_time("until"),
         limit=limit,
         ascending=ascending == "true",
-        cursor=int(cursor) if cursor else None,
+        cursor=cursor or None,
     )
     found, next_cursor = statements(g.api_user, query, base) if query.kinds else ([], None)
     more = ""
