@@ -13,7 +13,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import ImmutableMultiDict
 
+from class_rows import open_class_rows
 from skilltrace.extensions import db
 from skilltrace.identity.models import Role
 
@@ -57,49 +58,13 @@ class World:
 
 @pytest.fixture
 def world(app, make_user) -> World:
-    from skilltrace.courses.models import ClassMember, Course, Lesson, TrainingClass
+    from skilltrace.courses.models import ClassMember
 
     provider = make_user.provider(city="6101")
     staff = make_user(Role.PROVIDER_STAFF, provider=provider)
     regulator = make_user(Role.REGULATOR, scope="61")
     learner = make_user(Role.LEARNER)
-    course = Course(
-        provider_id=provider.id,
-        title="电工安全",
-        occupation="电工",
-        skill_level="5",
-        required_tenths=10,
-        status="approved",
-    )
-    db.session.add(course)
-    db.session.flush()
-    lesson = Lesson(
-        course_id=course.id,
-        position=1,
-        title="第1课",
-        media_path=f"lessons/fixture-{course.id}.webm",
-        content_type="video/webm",
-        size_bytes=1,
-        sha256="0" * 64,
-        duration_s=3600.0,
-        width=640,
-        height=360,
-        codec="vp8",
-    )
-    today = date.today()
-    class_ = TrainingClass(
-        provider_id=provider.id,
-        course_id=course.id,
-        name="演示班",
-        code=f"C{course.id:07d}",
-        start_date=today - timedelta(days=10),
-        end_date=today + timedelta(days=30),
-        capacity=100,
-        status="approved",
-        created_by_id=staff.id,
-    )
-    db.session.add_all([lesson, class_])
-    db.session.flush()
+    course, lesson, class_ = open_class_rows(provider, staff)
     db.session.add(ClassMember(class_id=class_.id, learner_id=learner.id, via="code"))
     db.session.commit()
     users = {
