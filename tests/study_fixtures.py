@@ -69,16 +69,26 @@ def face_worker(_app):
 
 @pytest.fixture
 def classroom(app, make_user, lesson_video, shared_faces, monkeypatch, face_worker) -> Classroom:
-    from skilltrace.courses.classes import class_service, local_today
-    from skilltrace.courses.services import CourseData, course_service
-    from skilltrace.faces.services import enrollment_service
-
     monkeypatch.setitem(app.config, "MINUTES_PER_HOUR_UNIT", 1)
     monkeypatch.setitem(app.config, "FACE_CHALLENGE", "none")  # still photos: match only
     # One photo stands for the learner in every check of these crediting tests; the replay
     # memory (which refuses a photo seen before) is tested with real video in
     # tests/study/test_liveness_cheats.py and tests/faces.
     monkeypatch.setitem(app.config, "FACE_REPLAY_MEMORY", False)
+    people = shared_faces / "people"
+    photo = (people / "obama" / "obama.jpg").read_bytes()
+    return approved_classroom(make_user, lesson_video, photo, people)
+
+
+def approved_classroom(
+    make_user, lesson_video: bytes, face_photo: bytes, photos: Path, class_name: str = "演示班"
+) -> Classroom:
+    """A learner enrolled from ``face_photo`` in an approved class of an approved course with
+    one lesson (``lesson_video``), through the services a provider and a regulator use."""
+    from skilltrace.courses.classes import class_service, local_today
+    from skilltrace.courses.services import CourseData, course_service
+    from skilltrace.faces.services import enrollment_service
+
     provider = make_user.provider(city="6101")
     staff = make_user(Role.PROVIDER_STAFF, provider=provider)
     regulator = make_user(Role.REGULATOR, scope="61")
@@ -90,14 +100,13 @@ def classroom(app, make_user, lesson_video, shared_faces, monkeypatch, face_work
     classes = class_service()
     today = local_today()
     class_ = classes.open_class(
-        staff, course, "演示班", today, today + timedelta(days=30), 30, today=today
+        staff, course, class_name, today, today + timedelta(days=30), 30, today=today
     )
     classes.decide(regulator, class_, True, today=today)
     learner = make_user(Role.LEARNER)
     classes.join(learner, class_.code)
-    people = shared_faces / "people"
-    enrollment_service().enroll(learner, (people / "obama" / "obama.jpg").read_bytes())
-    return Classroom(learner, course.lessons[0], class_, course, people)
+    enrollment_service().enroll(learner, face_photo)
+    return Classroom(learner, course.lessons[0], class_, course, photos)
 
 
 class StudyDriver:

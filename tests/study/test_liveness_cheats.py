@@ -5,9 +5,6 @@ an honest learner who makes the requested turn is credited. Frames are real vide
 
 from __future__ import annotations
 
-import io
-from datetime import timedelta
-
 import cv2
 import numpy as np
 import pytest
@@ -15,38 +12,17 @@ from sqlalchemy import func, select
 
 from faces.liveness_frames import enrollment_photo, turn_burst
 from skilltrace.extensions import db
-from skilltrace.identity.models import Role
 from skilltrace.study.models import CreditedTime
-from study_fixtures import Classroom, StudyDriver
+from study_fixtures import Classroom, StudyDriver, approved_classroom
 
 
 def make_clip_classroom(app, make_user, lesson_video, shared_faces, monkeypatch) -> Classroom:
     """A learner enrolled with the man of the clip, in an approved class; checks ask to turn
     right (the clip's real motion). Also used by the browser test."""
-    from skilltrace.courses.classes import class_service, local_today
-    from skilltrace.courses.services import CourseData, course_service
-    from skilltrace.faces.services import enrollment_service
-
     monkeypatch.setitem(app.config, "MINUTES_PER_HOUR_UNIT", 1)
     monkeypatch.setitem(app.config, "FACE_CHALLENGE", "turn_right")
-    provider = make_user.provider(city="6101")
-    staff = make_user(Role.PROVIDER_STAFF, provider=provider)
-    regulator = make_user(Role.REGULATOR, scope="61")
-    courses = course_service()
-    course = courses.create_course(staff, CourseData("电工安全", "电工", "5", "说明", "1"))
-    courses.add_lesson(staff, course, "第1课", io.BytesIO(lesson_video), "l1.webm")
-    courses.submit(staff, course)
-    courses.decide(regulator, course, True, "同意")
-    classes = class_service()
-    today = local_today()
-    class_ = classes.open_class(
-        staff, course, "活体班", today, today + timedelta(days=30), 30, today=today
-    )
-    classes.decide(regulator, class_, True, today=today)
-    learner = make_user(Role.LEARNER)
-    classes.join(learner, class_.code)
-    enrollment_service().enroll(learner, enrollment_photo())
-    return Classroom(learner, course.lessons[0], class_, course, shared_faces / "people")
+    people = shared_faces / "people"
+    return approved_classroom(make_user, lesson_video, enrollment_photo(), people, "活体班")
 
 
 @pytest.fixture
