@@ -131,7 +131,7 @@ def truncate_all(db) -> None:
 def app(_app):
     """The app inside an app context; every table and the state store are emptied after."""
     from skilltrace.extensions import db
-    from skilltrace.security import limiter
+    from skilltrace.security import rate_limiter
     from skilltrace.state import current_state
     from skilltrace.tasks import celery_app
     from skilltrace.tasks import init_app as bind_tasks
@@ -143,7 +143,7 @@ def app(_app):
         db.session.rollback()
         truncate_all(db)
         current_state().delete_prefix("")
-        limiter.reset()
+        rate_limiter().storage.reset()
         db.session.remove()
 
 

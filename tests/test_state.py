@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from skilltrace.state import Claim, InProcessState, RedisState, held_lock
+from skilltrace.state import Claim, Guard, GuardFailed, InProcessState, RedisState, held_lock
 
 
 @pytest.fixture
@@ -66,6 +66,38 @@ def test_writes_nothing_when_something_moved(store, arrange):
     before = (store.get("live:42"), store.get("active:7"))
     assert replace(store) is False
     assert (store.get("live:42"), store.get("active:7")) == before
+
+
+def test_a_guard_that_holds_lets_the_write_through(store):
+    store.set("live:42", "old")
+    store.set("gen:7", "g1")
+    guard = Guard("gen:7", "g1")
+    assert store.replace_if_unchanged(
+        "live:42", "old", "new", 60, lock="live:42", claim=CLAIM, guard=guard
+    )
+    assert store.get("live:42") == "new"
+
+
+@pytest.mark.parametrize("generation", ["g2", None], ids=["replaced", "missing"])
+def test_a_guard_that_fails_raises_and_writes_nothing(store, generation):
+    store.set("live:42", "old")
+    if generation:
+        store.set("gen:7", generation)
+
+    class Ended(GuardFailed):
+        pass
+
+    with pytest.raises(Ended):
+        store.replace_if_unchanged(
+            "live:42",
+            "old",
+            "new",
+            60,
+            lock="live:42",
+            claim=CLAIM,
+            guard=Guard("gen:7", "g1", Ended),
+        )
+    assert store.get("live:42") == "old" and store.get("active:7") is None
 
 
 def test_writes_nothing_while_the_lock_is_held(store):

@@ -1,18 +1,21 @@
-"""Security headers (flask-talisman) and the rate limiter (Flask-Limiter) of every response.
+"""Security headers (flask-talisman) of every response, and the rate limiter (``limits``).
 
 - A strict Content-Security-Policy: our own origin only, no inline script or style, no
   framing; ``nosniff``, a Referrer-Policy, a Permissions-Policy allowing the camera to our
   own origin only, and HSTS when cookies are HTTPS-only (``SESSION_COOKIE_SECURE``).
 - The limiter counts in Redis when ``REDIS_URL`` is set, in memory otherwise; its keys share
-  the live-state store's prefix. Login throttling (identity/throttle.py) uses it.
+  the live-state store's prefix. Login throttling (identity/throttle.py) uses it. It is
+  ``limits``, the library Flask-Limiter is built on, used directly: no route has a
+  per-route limit, and Flask-Limiter would still run its hooks on every request (a tenth of
+  a millisecond of each heartbeat, every 15 s per learner).
 """
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, current_app
 from flask_talisman import Talisman
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -34,8 +37,30 @@ PERMISSIONS_POLICY = {
     "usb": "()",
 }
 
-talisman = Talisman()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
+
+class PolicyTextsOnce(Talisman):
+    """flask-talisman, each policy header's text made once rather than on every response
+    (the policies are fixed and carry no nonce: there is no inline script)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._texts: dict[int, tuple[object, str]] = {}
+
+    def _parse_policy(self, policy):
+        if self.content_security_policy_nonce_in:
+            return super()._parse_policy(policy)
+        kept = self._texts.get(id(policy))
+        if kept is None or kept[0] is not policy:
+            kept = self._texts[id(policy)] = (policy, super()._parse_policy(policy))
+        return kept[1]
+
+
+talisman = PolicyTextsOnce()
+
+
+def rate_limiter() -> FixedWindowRateLimiter:
+    """The current app's fixed-window rate limiter (``limits``) on its storage."""
+    return current_app.extensions["skilltrace.rate_limiter"]
 
 
 def init_app(app: Flask) -> None:
@@ -54,9 +79,9 @@ def init_app(app: Flask) -> None:
         x_content_type_options=True,
     )
     redis_url = app.config.get("REDIS_URL")
-    app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
-    app.config["RATELIMIT_STORAGE_OPTIONS"] = (
-        {"key_prefix": app.config["STATE_KEY_PREFIX"] + "limits"} if redis_url else {}
+    storage = (
+        storage_from_string(redis_url, key_prefix=app.config["STATE_KEY_PREFIX"] + "limits")
+        if redis_url
+        else storage_from_string("memory://")
     )
-    app.config["RATELIMIT_STRATEGY"] = "fixed-window"
-    limiter.init_app(app)
+    app.extensions["skilltrace.rate_limiter"] = FixedWindowRateLimiter(storage)

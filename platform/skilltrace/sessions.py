@@ -21,7 +21,7 @@ from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature
 from wtforms import ValidationError
 
-from skilltrace.state import BoundedMap, current_state
+from skilltrace.state import BoundedMap, Guard, current_state
 
 SIMPLE_TYPES = (str, int, float, bool, type(None))
 
@@ -113,6 +113,25 @@ def session_is_current(user_id: int | str | None = None) -> bool:
         return False
     current = current_state().get(_generation_key(int(user_id)))
     return current is not None and hmac.compare_digest(current, seen)
+
+
+class SessionEnded(Exception):
+    """A session whose check was deferred (:func:`generation_guard`) is not current."""
+
+
+def generation_guard(user_id: int) -> Guard | None:
+    """The request's session generation as a :class:`Guard`, for a caller that checks it in
+    the same atomic step as its own write (the heartbeat: one round trip, not two); None if
+    the session has none. A failed guard raises :class:`SessionEnded`."""
+    seen = session.get(GENERATION_FIELD)
+    return Guard(_generation_key(user_id), seen, SessionEnded) if seen else None
+
+
+def require_guard(guard: Guard) -> None:
+    """Raise :class:`SessionEnded` unless the session of ``guard`` is still current."""
+    current = current_state().get(guard.key)
+    if current is None or not hmac.compare_digest(current, guard.value):
+        raise SessionEnded
 
 
 def rotate_csrf() -> None:

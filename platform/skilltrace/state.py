@@ -41,11 +41,20 @@ class LiveState(Protocol):
         """Delete ``key`` only if it holds ``value`` (one atomic step)."""
 
     def replace_if_unchanged(
-        self, key: str, seen: str, value: str, ttl: float, *, lock: str, claim: Claim
+        self,
+        key: str,
+        seen: str,
+        value: str,
+        ttl: float,
+        *,
+        lock: str,
+        claim: Claim,
+        guard: Guard | None = None,
     ) -> bool:
         """Set ``key`` to ``value`` only if it still holds ``seen``, the :func:`held_lock`
         ``lock`` is free and ``claim.key`` holds ``claim.holder`` or nothing (the claim is then
-        renewed): one atomic step, one round trip. False, writing nothing, otherwise."""
+        renewed): one atomic step, one round trip. False, writing nothing, otherwise. A
+        ``guard`` that does not hold raises its ``error``, writing nothing."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +66,25 @@ class Claim:
     ttl: float
 
 
-# One round trip for a lock-free update: KEYS value, lock, claim; ARGV sha1 of the value read,
-# new value, its TTL in ms, claim holder, claim TTL in ms. 1 if written, 0 if anything moved.
+class GuardFailed(Exception):
+    """A :class:`Guard` did not hold."""
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition checked in the same atomic step as a write: ``key`` holds ``value``
+    (e.g. a session's generation is still its account's). Raises ``error`` if not."""
+
+    key: str
+    value: str
+    error: type[Exception] = GuardFailed
+
+
+# One round trip for a lock-free update: KEYS value, lock, claim[, guard]; ARGV sha1 of the
+# value read, new value, its TTL in ms, claim holder, claim TTL in ms[, guard value]. 1 if
+# written, 0 if anything moved, -1 if the guard does not hold.
 REPLACE_IF_UNCHANGED_LUA = """
+if KEYS[4] and redis.call('get', KEYS[4]) ~= ARGV[6] then return -1 end
 if redis.call('exists', KEYS[2]) == 1 then return 0 end
 local current = redis.call('get', KEYS[1])
 if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
@@ -207,8 +232,10 @@ class InProcessState:
             del self._data[self.prefix + key]
             return True
 
-    def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim):
+    def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim, guard=None):
         with self._lock:
+            if guard is not None and self._live(self.prefix + guard.key) != guard.value:
+                raise guard.error()
             if self._live(self.prefix + f"lock:{lock}") is not None:
                 return False
             if self._live(self.prefix + key) != seen:
@@ -281,7 +308,7 @@ class RedisState:
     def delete_if(self, key, value):
         return bool(self.client.eval(DELETE_IF_LUA, 1, self.prefix + key, value))
 
-    def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim):
+    def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim, guard=None):
         keys = (self.prefix + key, self.prefix + f"lock:{lock}", self.prefix + claim.key)
         args = (
             hashlib.sha1(seen.encode()).hexdigest(),
@@ -290,7 +317,12 @@ class RedisState:
             claim.holder,
             max(1, int(claim.ttl * 1000)),
         )
-        return self._evalsha(self._replace_sha, REPLACE_IF_UNCHANGED_LUA, keys, args) == 1
+        if guard is not None:
+            keys, args = (*keys, self.prefix + guard.key), (*args, guard.value)
+        done = self._evalsha(self._replace_sha, REPLACE_IF_UNCHANGED_LUA, keys, args)
+        if done == -1:
+            raise guard.error()
+        return done == 1
 
     def _evalsha(self, sha: str, script: str, keys: tuple, args: tuple) -> Any:
         """EVALSHA on this thread's own connection: the heartbeat's one round trip skips the

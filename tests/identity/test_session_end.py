@@ -43,6 +43,47 @@ def test_copied_cookie_no_longer_studies_or_heartbeats_after_logout(app, study):
         assert response.status_code == 401, (path, response.get_json())
 
 
+@pytest.mark.parametrize(
+    ("wall", "forget_writes"),
+    [
+        pytest.param(15, False, id="quiet beat, this worker's last write remembered"),
+        pytest.param(15, True, id="quiet beat, read from the store"),
+        pytest.param(0, True, id="beat too soon, answered unfolded"),
+        pytest.param(90, True, id="beat through the locked path (access re-check)"),
+    ],
+)
+def test_every_heartbeat_path_refuses_an_ended_session_and_writes_nothing(
+    app, study, wall, forget_writes
+):
+    """The heartbeat checks the session generation in its own atomic save (one round trip);
+    whichever path a beat takes, a logged-out cookie gets 401 and the live state is as it was."""
+    from skilltrace.state import current_state
+    from skilltrace.study.wiring import study_service
+
+    study.signed_in()
+    thief = _copy_cookie(app, study.client)
+    assert study.beat(15).status_code == 200
+    study.post("/api/v1/auth/logout")
+    if forget_writes:
+        study_service().live.recent.forget(study.session_id)
+    key = f"study:session:{study.session_id}"
+    before = current_state().get(key)
+    study.clock.advance(wall)
+    refused = thief.post(
+        f"/api/v1/study/sessions/{study.session_id}/heartbeats",
+        json={
+            "position": study.position + wall,
+            "playing": True,
+            "playback_rate": 1.0,
+            "visible": True,
+        },
+        headers={"X-CSRFToken": study.csrf},
+    )
+    assert refused.status_code == 401, refused.get_json()
+    assert refused.get_json()["error"]["code"] == "unauthenticated"
+    assert current_state().get(key) == before
+
+
 def test_deactivation_stops_the_heartbeats_of_an_open_session(app, study):
     study.signed_in()
     assert study.beat(15).status_code == 200

@@ -32,7 +32,8 @@ from skilltrace.api.text import ID_MAX, INT_MIN, matches, text_pattern
 from skilltrace.errors import DomainError
 from skilltrace.extensions import csrf, db
 from skilltrace.identity.models import Role
-from skilltrace.sessions import check_csrf, session_is_current
+from skilltrace.sessions import SessionEnded, check_csrf, generation_guard, session_is_current
+from skilltrace.state import Guard
 
 log = logging.getLogger(__name__)
 
@@ -120,23 +121,34 @@ class SessionIdentity:
 
     id: int
     role: str
+    # Set when the session generation is still to be checked, by the view, in one atomic
+    # step with its own write (``sessions.generation_guard``).
+    guard: Guard | None = None
 
 
-def _session_identity() -> SessionIdentity | None:
+def _session_identity(deferred: bool) -> SessionIdentity | None:
     user_id, role = session.get("_user_id"), session.get("role")
-    if user_id is None or role is None or not session_is_current(user_id):
+    if user_id is None or role is None:
+        return None
+    if deferred:
+        guard = generation_guard(int(user_id))
+        return None if guard is None else SessionIdentity(int(user_id), role, guard)
+    if not session_is_current(user_id):
         return None
     return SessionIdentity(int(user_id), role)
 
 
-def api_auth(*roles: str, light: bool = False, session_only: bool = False):
+def api_auth(*roles: str, light: bool = False, deferred: bool = False, session_only: bool = False):
     """Require an authenticated caller (optionally with one of ``roles``); sets ``g.api_user``.
 
     Browser calls authenticate with the session cookie and must send ``X-CSRFToken`` on unsafe
     methods; other systems send ``Authorization: Bearer <personal access token>``. ``light``
     endpoints (the study heartbeat, every 15 s per learner) take the identity from the signed
-    session cookie without loading the account from the database. ``session_only`` endpoints
-    (and those of a session-only blueprint) refuse bearer tokens with ``session_required``.
+    session cookie without loading the account from the database. ``deferred`` endpoints (the
+    heartbeat) are light and leave checking that the session is still current to the view, in
+    one atomic step with its own write (``SessionIdentity.guard``); ``SessionEnded`` raised by
+    the view is a 401. ``session_only`` endpoints (and those of a session-only blueprint)
+    refuse bearer tokens with ``session_required``.
     """
 
     def decorator(view):
@@ -146,7 +158,7 @@ def api_auth(*roles: str, light: bool = False, session_only: bool = False):
             if used_bearer and user is None:
                 raise DomainError("invalid_token", _l("The access token is invalid."), status=401)
             if not used_bearer:
-                user = _session_identity() if light else None
+                user = _session_identity(deferred) if light or deferred else None
                 if user is None:
                     if not current_user.is_authenticated:
                         raise DomainError(*HTTP_ERRORS[401], status=401)
@@ -163,7 +175,10 @@ def api_auth(*roles: str, light: bool = False, session_only: bool = False):
             if roles and user.role not in roles:
                 raise DomainError(*HTTP_ERRORS[403], status=403)
             g.api_user = user
-            return view(*args, **kwargs)
+            try:
+                return view(*args, **kwargs)
+            except SessionEnded:
+                raise DomainError(*HTTP_ERRORS[401], status=401) from None
 
         wrapper._openapi_auth = roles or ("any",)
         wrapper._openapi_session_only = session_only

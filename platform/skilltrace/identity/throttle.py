@@ -1,6 +1,7 @@
 """Login throttling: failures slow the client that makes them, never lock out the owner.
 
-Counted in Flask-Limiter's storage (Redis or memory), per window of ``LOGIN_WINDOW_S``:
+Counted with ``limits`` in the app's rate-limit storage (Redis or memory), per window of
+``LOGIN_WINDOW_S``:
 
 - failures per client IP (any account): at ``LOGIN_MAX_FAILURES_PER_IP`` the IP waits;
 - failures per (account, client IP): at ``LOGIN_MAX_FAILURES_PER_CLIENT`` that client waits
@@ -129,9 +130,9 @@ def _too_many(seconds: float) -> DomainError:
 
 
 def login_throttle() -> LoginThrottle:
-    """The throttle of the current app, on Flask-Limiter's storage."""
+    """The throttle of the current app, on its rate-limit storage."""
     from flask import current_app
 
-    from skilltrace.security import limiter
+    from skilltrace.security import rate_limiter
 
-    return LoginThrottle(ThrottleRules.from_config(current_app.config), limiter.limiter)
+    return LoginThrottle(ThrottleRules.from_config(current_app.config), rate_limiter())

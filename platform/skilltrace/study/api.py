@@ -120,7 +120,7 @@ def start_session(body: dict):
 
 
 @bp.post("/study/sessions/<int:session_id>/heartbeats")
-@api_auth(Role.LEARNER, light=True)
+@api_auth(Role.LEARNER, deferred=True)
 @json_body(HEARTBEAT_SCHEMA)
 @responses({200: "State, credited seconds and the open check, if any", 409: "Session ended"})
 def heartbeat(session_id: int, body: dict):

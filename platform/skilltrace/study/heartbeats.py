@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from skilltrace.sessions import require_guard
 from skilltrace.study.live import HeartbeatResult, LiveSession, OpenCheck
 from skilltrace.study.models import CheckKind, SessionState
 from skilltrace.study.replay import step
@@ -31,17 +32,23 @@ def record_heartbeat(
     lock: into what this worker last wrote for the session (one round trip), else into what
     the store holds (two), saved only if the store still holds what was folded. Anything else,
     or a race, goes through the locked path, the database and the trace.
+
+    A light identity whose session generation is still to be checked (``learner.guard``)
+    has it checked in the lock-free save's round trip, else before anything is answered.
     """
     now = service.c.clock.now()
+    guard = getattr(learner, "guard", None)
     remembered = service.live.last_written(session_id)
     if remembered is not None:
-        result = _lock_free(service, learner, session_id, beat, now, *remembered, fresh=False)
+        result = _lock_free(service, learner, session_id, beat, now, *remembered, guard)
         if result is not None:
             return result
     seen, live = service.live.read(session_id)
-    result = _lock_free(service, learner, session_id, beat, now, seen, live, fresh=True)
+    result = _lock_free(service, learner, session_id, beat, now, seen, live, guard, fresh=True)
     if result is not None:
         return result
+    if guard is not None:
+        require_guard(guard)
     with service.locked(f"study:session:{session_id}"):
         live = service.live.load(session_id)
         if _owned(live, learner):
@@ -56,16 +63,21 @@ def record_heartbeat(
         return _with_rows(service, _user(service, learner), session_id, beat, now)
 
 
-def _lock_free(service, learner, session_id, beat, now, seen, live, *, fresh: bool):
-    """The quiet heartbeat folded into ``live`` (read as ``seen``) and saved; None if it is
-    not quiet or the store moved. A too-soon beat is answered from ``live`` only if it was
-    just read from the store (``fresh``), since the answer shows the open check."""
+def _lock_free(service, learner, session_id, beat, now, seen, live, guard, *, fresh=False):
+    """The quiet heartbeat folded into ``live`` (read as ``seen``) and saved, ``guard``
+    checked in the same step; None if it is not quiet or the store moved. A too-soon beat is
+    answered from ``live`` only if it was just read from the store (``fresh``), since the
+    answer shows the open check."""
     if not _owned(live, learner):
         return None
     if _too_soon(service, live, now):
-        return _unchanged(session_id, live) if fresh else None
+        if not fresh:
+            return None
+        if guard is not None:
+            require_guard(guard)
+        return _unchanged(session_id, live)
     quiet = _fold_quietly(service, session_id, live, beat, now)
-    if quiet is not None and service.live.save_if_unchanged(session_id, seen, live):
+    if quiet is not None and service.live.save_if_unchanged(session_id, seen, live, guard):
         return quiet
     return None
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from skilltrace.state import BoundedMap, Claim, LiveState
+from skilltrace.state import BoundedMap, Claim, Guard, LiveState
 from skilltrace.study.models import FaceCheck
 from skilltrace.study.replay import StudyState
 
@@ -105,10 +105,13 @@ class LiveStore:
         only for :meth:`save_if_unchanged`)."""
         return self.recent.get(session_id)
 
-    def save_if_unchanged(self, session_id: int, seen: str, live: LiveSession) -> bool:
+    def save_if_unchanged(
+        self, session_id: int, seen: str, live: LiveSession, guard: Guard | None = None
+    ) -> bool:
         """Save without the session lock, renewing the learner's active claim, only if
         nothing changed since ``seen`` was read, no locked request is running and no other
-        session holds the claim (one round trip); False, saving nothing, otherwise."""
+        session holds the claim (one round trip); False, saving nothing, otherwise. A
+        ``guard`` that does not hold raises its error, saving nothing."""
         learner_id = live.header["learner_id"]
         text = _text(live)
         saved = self.state.replace_if_unchanged(
@@ -118,6 +121,7 @@ class LiveStore:
             LIVE_TTL_S,
             lock=f"study:session:{session_id}",
             claim=Claim(f"study:active:{learner_id}", str(session_id), self.session_ttl_s),
+            guard=guard,
         )
         if saved:
             self.recent.put(session_id, text, live)
