@@ -151,6 +151,12 @@ SETTINGS: tuple[Setting, ...] = (
         "to poll (seconds).",
     ),
     Setting(
+        "FACE_CHECK_WAITING_ANSWERS",
+        1,
+        "How many check answers one web process lets wait for their verdict at once; the "
+        "others answer 202 at once (a waiting answer holds a web thread that heartbeats need).",
+    ),
+    Setting(
         "APPEAL_DAYS", 7, "Days after a failed or missed face check in which it may be appealed."
     ),
     Setting("HEARTBEAT_S", 15.0, "Seconds between player heartbeats."),

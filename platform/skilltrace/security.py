@@ -46,6 +46,15 @@ class PolicyTextsOnce(Talisman):
         super().__init__()
         self._texts: dict[int, tuple[object, str]] = {}
 
+    def init_app(self, app: Flask, **options) -> None:
+        super().init_app(app, **options)
+        if not self.force_https and not self.content_security_policy_nonce_in:
+            # Neither hook has anything to do then (no redirect to HTTPS, no nonce), and
+            # every request would still call them.
+            idle = {Talisman._force_https, Talisman._make_nonce}
+            hooks = app.before_request_funcs.setdefault(None, [])
+            hooks[:] = [f for f in hooks if getattr(f, "__func__", None) not in idle]
+
     def _parse_policy(self, policy):
         if self.content_security_policy_nonce_in:
             return super()._parse_policy(policy)

@@ -84,6 +84,25 @@ def test_every_heartbeat_path_refuses_an_ended_session_and_writes_nothing(
     assert current_state().get(key) == before
 
 
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        pytest.param({}, {"position": 1.0}, id="bad body"),
+        pytest.param({"X-CSRFToken": "wrong"}, None, id="bad CSRF token"),
+    ],
+)
+def test_an_ended_session_is_told_so_before_anything_else_is_wrong(app, study, headers, body):
+    study.signed_in()
+    thief = _copy_cookie(app, study.client)
+    study.post("/api/v1/auth/logout")
+    refused = thief.post(
+        f"/api/v1/study/sessions/{study.session_id}/heartbeats",
+        json=body or {"position": 1.0, "playing": True, "playback_rate": 1.0, "visible": True},
+        headers={"X-CSRFToken": study.csrf, **headers},
+    )
+    assert refused.status_code == 401, refused.get_json()
+
+
 def test_deactivation_stops_the_heartbeats_of_an_open_session(app, study):
     study.signed_in()
     assert study.beat(15).status_code == 200

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,9 @@ from skilltrace.state import Guard
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+# A JSON text of printable ASCII without escapes (a heartbeat's) holds no control or format
+# character in any key or value: it need not be walked.
+PLAIN_JSON = re.compile(rb"[\x20-\x5b\x5d-\x7e\t\r\n]*")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 HTTP_ERRORS: dict[int, tuple[str, Any]] = {
@@ -138,6 +142,13 @@ def _session_identity(deferred: bool) -> SessionIdentity | None:
     return SessionIdentity(int(user_id), role)
 
 
+def _refuse_ended(user) -> None:
+    """401 for a deferred identity whose session has ended (before any other refusal, as for
+    every other endpoint)."""
+    if getattr(user, "guard", None) is not None and not session_is_current(user.id):
+        raise DomainError(*HTTP_ERRORS[401], status=401)
+
+
 def api_auth(*roles: str, light: bool = False, deferred: bool = False, session_only: bool = False):
     """Require an authenticated caller (optionally with one of ``roles``); sets ``g.api_user``.
 
@@ -167,18 +178,23 @@ def api_auth(*roles: str, light: bool = False, deferred: bool = False, session_o
                     try:
                         check_csrf(request.headers.get("X-CSRFToken", ""))
                     except Exception:
+                        _refuse_ended(user)
                         raise DomainError(
                             "csrf_failed",
                             _l("The page expired. Reload it and try again."),
                             status=400,
                         ) from None
             if roles and user.role not in roles:
+                _refuse_ended(user)
                 raise DomainError(*HTTP_ERRORS[403], status=403)
             g.api_user = user
             try:
                 return view(*args, **kwargs)
             except SessionEnded:
                 raise DomainError(*HTTP_ERRORS[401], status=401) from None
+            except DomainError:
+                _refuse_ended(user)  # an ended session is told so first, whatever else is wrong
+                raise
 
         wrapper._openapi_auth = roles or ("any",)
         wrapper._openapi_session_only = session_only
@@ -306,9 +322,9 @@ def init_app(app: Flask) -> None:
     def refuse_control_characters():
         """No control or format characters (bar line breaks) in any path, query or JSON
         value: a 422 naming the field, never a database error. (Forms: CheckedRequest.)"""
-        pairs = [*request.args.items(multi=True)]
+        pairs = [*request.args.items(multi=True)] if request.query_string else []
         pairs += [(k, v) for k, v in (request.view_args or {}).items() if isinstance(v, str)]
-        if request.is_json:
+        if request.is_json and not PLAIN_JSON.fullmatch(request.get_data(cache=True)):
             pairs.append(("body", request.get_json(silent=True)))
         refuse_unclean(pairs)
 

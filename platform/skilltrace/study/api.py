@@ -166,7 +166,13 @@ def answer(session_id: int, check_id: int):
         service, g.api_user, session_id, check_id, request.form.get("nonce", ""), frames
     )
     enqueue_check(attempt.id)
-    wait_for_verdict(service, attempt.id, current_app.config["FACE_CHECK_ANSWER_WAIT_S"])
+    config = current_app.config
+    wait_for_verdict(
+        service,
+        attempt.id,
+        config["FACE_CHECK_ANSWER_WAIT_S"],
+        config["FACE_CHECK_WAITING_ANSWERS"],
+    )
     return answer_json(service, attempt_of(service, g.api_user, session_id, check_id, attempt.id))
 
 

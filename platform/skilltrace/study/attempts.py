@@ -4,6 +4,7 @@ decided (200, the verdict and what to do next)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from flask import url_for
@@ -32,11 +33,42 @@ def attempt_of(
     return attempt
 
 
-def wait_for_verdict(service: StudyService, attempt_id: int, seconds: float) -> None:
-    """Wait up to ``seconds`` for a face worker to decide (the common case is quick)."""
-    deadline = time.monotonic() + seconds
-    while not is_done(service.c.state, attempt_id) and time.monotonic() < deadline:
-        time.sleep(0.03)
+class WaitingRoom:
+    """At most ``seats`` requests of this process wait for a verdict at once: a waiting
+    answer holds a web thread, and heartbeats must not queue behind face work."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seated = 0
+
+    def enter(self, seats: int) -> bool:
+        with self._lock:
+            if self._seated >= seats:
+                return False
+            self._seated += 1
+            return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self._seated -= 1
+
+
+WAITING_ROOM = WaitingRoom()
+
+
+def wait_for_verdict(service: StudyService, attempt_id: int, seconds: float, seats: int) -> bool:
+    """Wait up to ``seconds`` for a face worker to decide (the common case is quick), if one
+    of this process's ``seats`` is free; else return at once (the player polls). True if
+    it waited."""
+    if seconds <= 0 or not WAITING_ROOM.enter(seats):
+        return False
+    try:
+        deadline = time.monotonic() + seconds
+        while not is_done(service.c.state, attempt_id) and time.monotonic() < deadline:
+            time.sleep(0.03)
+    finally:
+        WAITING_ROOM.leave()
+    return True
 
 
 def answer_json(service: StudyService, attempt: CheckAttempt):
