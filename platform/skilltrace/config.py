@@ -166,6 +166,12 @@ SETTINGS: tuple[Setting, ...] = (
         "A heartbeat closer to the last folded one than this share of HEARTBEAT_S "
         "is answered but not folded.",
     ),
+    Setting(
+        "HEARTBEAT_QUIET_PATH",
+        True,
+        "Answer a quiet heartbeat of a session this process already verified before Flask's "
+        "request dispatch (same checks and answer; anything else goes through Flask).",
+    ),
     Setting("POSITION_TOLERANCE_S", 3.0, "Allowed drift between video position and wall time."),
     Setting("LESSON_COMPLETION_RATIO", 0.95, "Coverage at which a lesson is complete."),
     Setting("DAILY_CAP_HOUR_UNITS", 8, "Most 学时 credited per learner per day."),

@@ -33,14 +33,24 @@ class VerifiedCookieSessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self.verified = BoundedMap(8192)
 
+    def known(self, app: Flask, text: str | None) -> dict | None:
+        """The data of the cookie ``text`` if this process verified it and it has not expired
+        since; None otherwise (not an answer: verify it). Read-only: not a copy."""
+        if not text or not app.secret_key:
+            return None
+        hit = self.verified.get(text)
+        if hit is None or time.time() - hit[1] > app.permanent_session_lifetime.total_seconds():
+            return None
+        return hit[0]
+
     def open_session(self, app: Flask, request):
         text = request.cookies.get(self.get_cookie_name(app))
         if not text or not app.secret_key:
             return super().open_session(app, request)
+        known = self.known(app, text)
+        if known is not None:
+            return self.session_class(_copy(known))
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        hit = self.verified.get(text)
-        if hit is not None and time.time() - hit[1] <= max_age:
-            return self.session_class(_copy(hit[0]))
         serializer = self.get_signing_serializer(app)
         try:
             data, signed_at = serializer.loads(text, max_age=max_age, return_timestamp=True)
@@ -64,19 +74,26 @@ def check_csrf(token: str) -> None:
     token is made every time.
     """
     app = current_app
-    if app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+    known = csrf_known(app, token, session)
+    if known is None:
         validate_csrf(token)
-        return
-    verified: BoundedMap = app.extensions["skilltrace.csrf_verified"]
-    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    raw = verified.get(token)
-    if raw is None:
-        validate_csrf(token)
-        verified.put(token, session[field])
-        return
-    expected = session.get(field)
-    if not expected or not hmac.compare_digest(expected, raw):
+        if app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is None:
+            field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+            app.extensions["skilltrace.csrf_verified"].put(token, session[field])
+    elif not known:
         raise ValidationError("The CSRF tokens do not match.")
+
+
+def csrf_known(app: Flask, token: str, data) -> bool | None:
+    """Whether ``token`` is the CSRF token of the session ``data``, from what this process
+    remembers of its signature; None if it does not remember (not an answer: verify it)."""
+    if app.config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return None
+    raw = app.extensions["skilltrace.csrf_verified"].get(token)
+    if raw is None:
+        return None
+    expected = data.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    return bool(expected) and hmac.compare_digest(expected, raw)
 
 
 # -- session generations ----------------------------------------------------------------------
@@ -123,7 +140,12 @@ def generation_guard(user_id: int) -> Guard | None:
     """The request's session generation as a :class:`Guard`, for a caller that checks it in
     the same atomic step as its own write (the heartbeat: one round trip, not two); None if
     the session has none. A failed guard raises :class:`SessionEnded`."""
-    seen = session.get(GENERATION_FIELD)
+    return guard_of(user_id, session)
+
+
+def guard_of(user_id: int, data) -> Guard | None:
+    """:func:`generation_guard` for the session ``data`` (a mapping)."""
+    seen = data.get(GENERATION_FIELD)
     return Guard(_generation_key(user_id), seen, SessionEnded) if seen else None
 
 

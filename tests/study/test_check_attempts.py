@@ -1,7 +1,9 @@
 """Accept -> verify -> apply: an answer is recorded as a pending attempt, verified by a face
 worker (or in process without a broker) and applied exactly once."""
 
+import base64
 import io
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -133,7 +135,12 @@ def test_frames_are_parked_encrypted(study):
     parked = current_state().get(_frames_key(attempt_id))
     frames = parked_frames(current_state(), attempt_id)
     assert frames and all(frame[:2] == b"\xff\xd8" for frame in frames)  # JPEGs
-    assert "/9j/" not in parked  # no base64 JPEG in the clear
+    # no JPEG in the clear: each parked item is ciphertext, not the frame in base64
+    # (a bare "/9j/" search fails at random: four base64 characters of ciphertext can spell it)
+    sealed = [base64.b64decode(item) for item in json.loads(parked)]
+    assert len(sealed) == len(frames)
+    assert all(not item.startswith(b"\xff\xd8") for item in sealed)
+    assert all(frame not in item for item, frame in zip(sealed, frames, strict=True))
     data = {"nonce": check["nonce"], "frames": [(io.BytesIO(frames[0]), "f.jpg")]}
     assert (
         study.post(

@@ -241,7 +241,8 @@ def strict_schema(schema: dict) -> dict:
     return {"additionalProperties": False, **schema, "properties": properties}
 
 
-def _check(schema: dict, body: dict) -> None:
+def check_body(schema: dict, body: dict) -> None:
+    """Refuse ``body`` (a DomainError naming the field) unless it is valid for ``schema``."""
     properties = schema.get("properties", {})
     for name in schema.get("required", ()):
         if body.get(name) in (None, ""):
@@ -296,7 +297,7 @@ def json_body(schema: dict):
                 raise DomainError(
                     "malformed_json", _l("The body must be a JSON object."), status=400
                 )
-            _check(schema, body)
+            check_body(schema, body)
             return view(*args, body=body, **kwargs)
 
         wrapper._openapi_body = schema

@@ -10,7 +10,7 @@ def init_app(app: Flask) -> None:
 
     from skilltrace.identity.models import Role
     from skilltrace.identity.views import HOME_PANELS
-    from skilltrace.study import api, cli, jobs, models, reports, views  # noqa: F401
+    from skilltrace.study import api, cli, jobs, models, quiet_path, reports, views  # noqa: F401
     from skilltrace.study.live import RecentWrites
     from skilltrace.web import add_nav
 
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.study_cli)
     jobs.register(app)
+    quiet_path.init_app(app)
     add_nav((Role.LEARNER,), "study.my_ledger", _l("My learning hours"))
     app.jinja_env.globals["study_ledger"] = reports.learner_ledger
     if "study/_panel_learner.html" not in HOME_PANELS[Role.LEARNER]:

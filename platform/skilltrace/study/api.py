@@ -124,12 +124,23 @@ def start_session(body: dict):
 @json_body(HEARTBEAT_SCHEMA)
 @responses({200: "State, credited seconds and the open check, if any", 409: "Session ended"})
 def heartbeat(session_id: int, body: dict):
-    """Report the player's state; the answer may carry a face check to answer now."""
+    """Report the player's state; the answer may carry a face check to answer now.
+
+    (A quiet heartbeat is usually answered before this view: see ``study.quiet_path``.)"""
+    service = study_service()
+    result = record_heartbeat(service, g.api_user, session_id, beat_of(body))
+    return heartbeat_json(service, result)
+
+
+def beat_of(body: dict) -> dict:
+    """The heartbeat in a schema-checked body; a DomainError if a value is out of range."""
     _in_range(body, "position", 0, 24 * 3600)
     _in_range(body, "playback_rate", 0, 16)
-    service = study_service()
-    beat = {k: body[k] for k in ("position", "playing", "playback_rate", "visible")}
-    result = record_heartbeat(service, g.api_user, session_id, beat)
+    return {k: body[k] for k in ("position", "playing", "playback_rate", "visible")}
+
+
+def heartbeat_json(service, result) -> dict:
+    """The answer to a heartbeat."""
     return {
         **progress_json(result.session_id, result.state, result.credited_seconds, result.live),
         "check": check_json(result.check, result.live.nonce, service.c.clock.now()),

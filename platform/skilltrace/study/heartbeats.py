@@ -38,13 +38,7 @@ def record_heartbeat(
     """
     now = service.c.clock.now()
     guard = getattr(learner, "guard", None)
-    remembered = service.live.last_written(session_id)
-    if remembered is not None:
-        result = _lock_free(service, learner, session_id, beat, now, *remembered, guard)
-        if result is not None:
-            return result
-    seen, live = service.live.read(session_id)
-    result = _lock_free(service, learner, session_id, beat, now, seen, live, guard, fresh=True)
+    result = quiet_heartbeat(service, learner, session_id, beat, now)
     if result is not None:
         return result
     if guard is not None:
@@ -60,7 +54,23 @@ def record_heartbeat(
                 if not service.live.touch(learner.id, session_id):
                     service.live.claim(learner.id, session_id)
                 return quiet
-        return _with_rows(service, _user(service, learner), session_id, beat, now)
+        return _with_rows(service, learner, session_id, beat, now)
+
+
+def quiet_heartbeat(
+    service: StudyService, learner, session_id: int, beat: dict, now: datetime | None = None
+) -> HeartbeatResult | None:
+    """The heartbeat folded and saved lock-free if it is quiet (see :func:`record_heartbeat`),
+    else None, having written nothing. Raises the guard's error if the session has ended."""
+    now = now or service.c.clock.now()
+    guard = getattr(learner, "guard", None)
+    remembered = service.live.last_written(session_id)
+    if remembered is not None:
+        result = _lock_free(service, learner, session_id, beat, now, *remembered, guard)
+        if result is not None:
+            return result
+    seen, live = service.live.read(session_id)
+    return _lock_free(service, learner, session_id, beat, now, seen, live, guard, fresh=True)
 
 
 def _lock_free(service, learner, session_id, beat, now, seen, live, guard, *, fresh=False):
@@ -133,17 +143,19 @@ def _fold_quietly(
 
 
 def _with_rows(service: StudyService, learner, session_id: int, beat: dict, now: datetime):
+    """The heartbeat through the database: checks, crediting, the trace. The open check is
+    looked up once and the account loaded only for an access re-check (each query here is
+    paid by one heartbeat in every few dozen, the slowest ones)."""
     session = service.own_session(learner, session_id)
     require_running(session)
     live = service.load_live(session)
     stamp = now.timestamp()
     if stamp - live.header.get("access_at", 0) >= service.c.config["STUDY_ACCESS_RECHECK_S"]:
-        service.check_access(learner, session, live, now)
+        service.check_access(_user(service, learner), session, live, now)
         live.header["access_at"] = stamp
-    service.expire_overdue_check(session, live, now)
+    check = service.expire_overdue_check(session, live, now, service.open_check(session))
     service.apply(session, live, {"type": "heartbeat", **beat}, now)
     session.last_heartbeat_at = now
-    check = service.open_check(session)
     if check is None and session.state == SessionState.SUSPENDED:
         check = service.issue_check(session, live, CheckKind.RESUME, now)
     elif (
@@ -152,9 +164,9 @@ def _with_rows(service: StudyService, learner, session_id: int, beat: dict, now:
         and live.next_check_at is not None
         and stamp >= live.next_check_at
     ):
+        session.state = SessionState.CHECKING  # before the check's insert: one UPDATE
         check = service.issue_check(session, live, CheckKind.RANDOM, now)
-        session.state = SessionState.CHECKING
-    service.save(session, live)
+    service.save(session, live, check)
     if not service.live.touch(learner.id, session.id):
         service.live.claim(learner.id, session.id)
     result = HeartbeatResult(

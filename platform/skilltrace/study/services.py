@@ -32,6 +32,7 @@ from skilltrace.study.replay import StudyState, step
 from skilltrace.traces.services import TraceLog
 
 _random = secrets.SystemRandom()
+LOOK_UP = object()  # "the open check is not known: query it"
 
 
 class FaceVerifier(Protocol):
@@ -172,12 +173,13 @@ class StudyService:
         )
         return check
 
-    def save(self, session: StudySession, live: LiveSession) -> None:
-        """Store the live state with its header rewritten from the rows."""
+    def save(self, session: StudySession, live: LiveSession, check=LOOK_UP) -> None:
+        """Store the live state with its header rewritten from the rows (``check``: the
+        session's open check or None when the caller knows it, saving a query)."""
         if session.state == SessionState.ENDED:
             self.live.drop(session.id)
             return
-        check = OpenCheck.of(self.open_check(session))
+        check = OpenCheck.of(self.open_check(session) if check is LOOK_UP else check)
         last = session.last_heartbeat_at
         live.header.update(
             learner_id=session.learner_id,
@@ -319,12 +321,15 @@ class StudyService:
             self.c.db.commit()
         return session, check, live.nonce
 
-    def expire_overdue_check(self, session: StudySession, live: LiveSession, now: datetime):
+    def expire_overdue_check(
+        self, session: StudySession, live: LiveSession, now: datetime, check=LOOK_UP
+    ) -> FaceCheck | None:
         """Miss the open check if its deadline passed, unless an answer sent in time is still
-        being verified (its verdict decides)."""
-        check = self.open_check(session)
+        being verified (its verdict decides). The check still open afterwards, or None
+        (``check``: the open check when the caller knows it, saving a query)."""
+        check = self.open_check(session) if check is LOOK_UP else check
         if check is None or now <= check.deadline_at or self.awaits_verdict(check, now):
-            return
+            return check
         check.status, check.decided_at, check.reason = CheckStatus.MISSED, now, "deadline_passed"
         self.c.trace.append(
             session.learner_id,
@@ -336,6 +341,7 @@ class StudyService:
         self.apply(session, live, {"type": "check_missed"}, check.deadline_at)
         live.nonce = None
         session.state = SessionState.SUSPENDED
+        return None
 
     def awaits_verdict(self, check: FaceCheck, now: datetime) -> bool:
         """Whether an answer to ``check`` is pending and not yet given up (see ``checks``)."""
