@@ -126,10 +126,13 @@ class QuietHeartbeats:
         """The headers the app's after-request hooks add to a heartbeat's answer."""
         headers = self._headers.get(secure)
         if headers is None:
-            with self._lock, self.app.test_request_context(
-                "/api/v1/study/sessions/1/heartbeats",
-                method="POST",
-                base_url="https://localhost" if secure else "http://localhost",
+            with (
+                self._lock,
+                self.app.test_request_context(
+                    "/api/v1/study/sessions/1/heartbeats",
+                    method="POST",
+                    base_url="https://localhost" if secure else "http://localhost",
+                ),
             ):
                 response = self.app.process_response(self.app.response_class())
                 headers = [(k, v) for k, v in response.headers if k not in UNCHANGED]
