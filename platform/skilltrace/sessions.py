@@ -128,7 +128,12 @@ def session_is_current(user_id: int | str | None = None) -> bool:
     seen = session.get(GENERATION_FIELD)
     if user_id is None or not seen:
         return False
-    current = current_state().get(_generation_key(int(user_id)))
+    return _holds(_generation_key(int(user_id)), seen)
+
+
+def _holds(key: str, seen: str) -> bool:
+    """Whether the generation ``key`` is still ``seen``."""
+    current = current_state().get(key)
     return current is not None and hmac.compare_digest(current, seen)
 
 
@@ -151,8 +156,7 @@ def guard_of(user_id: int, data) -> Guard | None:
 
 def require_guard(guard: Guard) -> None:
     """Raise :class:`SessionEnded` unless the session of ``guard`` is still current."""
-    current = current_state().get(guard.key)
-    if current is None or not hmac.compare_digest(current, guard.value):
+    if not _holds(guard.key, guard.value):
         raise SessionEnded
 
 
