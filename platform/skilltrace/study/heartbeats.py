@@ -54,7 +54,7 @@ def record_heartbeat(
                 if not service.live.touch(learner.id, session_id):
                     service.live.claim(learner.id, session_id)
                 return quiet
-        return _with_rows(service, learner, session_id, beat, now)
+        return _with_rows(service, learner, session_id, beat, now, live)
 
 
 def quiet_heartbeat(
@@ -142,13 +142,14 @@ def _fold_quietly(
     return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
 
 
-def _with_rows(service: StudyService, learner, session_id: int, beat: dict, now: datetime):
-    """The heartbeat through the database: checks, crediting, the trace. The open check is
-    looked up once and the account loaded only for an access re-check (each query here is
-    paid by one heartbeat in every few dozen, the slowest ones)."""
+def _with_rows(service: StudyService, learner, session_id: int, beat: dict, now: datetime, live):
+    """The heartbeat through the database: checks, crediting, the trace. ``live`` is the
+    live state just read under the session lock (None: expired). The open check is looked up
+    once and the account loaded only for an access re-check (each query here is paid by one
+    heartbeat in every few dozen, the slowest ones)."""
     session = service.own_session(learner, session_id)
     require_running(session)
-    live = service.load_live(session)
+    live = live if live is not None else service.load_live(session)
     stamp = now.timestamp()
     if stamp - live.header.get("access_at", 0) >= service.c.config["STUDY_ACCESS_RECHECK_S"]:
         service.check_access(_user(service, learner), session, live, now)
