@@ -46,6 +46,10 @@ class Player:
         self.session = aiohttp.ClientSession(
             cookie_jar=aiohttp.CookieJar(unsafe=True),  # 127.0.0.1: an IP address
             timeout=aiohttp.ClientTimeout(total=60),
+            # Idle connections are dropped before gunicorn's 2 s keep-alive closes them: a
+            # request sent on a connection the server is closing at that moment fails with
+            # "Connection reset" or "Server disconnected" (a few per run otherwise).
+            connector=aiohttp.TCPConnector(keepalive_timeout=1.0),
         )
 
     async def __aenter__(self):
