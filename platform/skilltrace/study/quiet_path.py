@@ -18,7 +18,9 @@ Flask view uses, but only when everything the view would check is already known 
 Anything else, or any doubt, goes to Flask unchanged, with the body already read: Flask
 answers as always, including every refusal, and nothing was written. The answer carries the
 headers the app's after-request hooks (flask-talisman's security headers) give a heartbeat
-answer, made once per scheme by those hooks themselves, plus ``Vary: Cookie``.
+answer, made once per scheme by those hooks themselves, plus ``Vary: Cookie``. The app's
+before- and after-request hooks do not run for a quiet heartbeat: a hook that must see every
+request (not only add headers) needs this path turned off (``HEARTBEAT_QUIET_PATH``).
 """
 
 from __future__ import annotations
