@@ -123,3 +123,21 @@ def test_redis_reconnects_once_after_a_broken_connection(redis_store):
     redis_store.client.client_kill_filter(_id=own.read_response())  # the server drops it
     redis_store.set("live:42", "old")
     assert replace(redis_store) is True
+
+
+def test_take_due_gives_each_due_member_once_earliest_first(store):
+    store.schedule("due", "b", 20.0)
+    store.schedule("due", "a", 10.0)
+    store.schedule("due", "later", 99.0)
+    store.schedule("due", "a", 15.0)  # filed again: its new time replaces the old
+    assert store.take_due("due", 30.0, 10) == ["a", "b"]
+    assert store.take_due("due", 30.0, 10) == []  # taken: nobody gets them twice
+    store.unschedule("due", "later")
+    assert store.take_due("due", 1000.0, 10) == []
+
+
+def test_take_due_stops_at_its_limit(store):
+    for n in range(5):
+        store.schedule("due", str(n), float(n))
+    assert store.take_due("due", 10.0, 2) == ["0", "1"]
+    assert store.take_due("due", 10.0, 10) == ["2", "3", "4"]

@@ -132,6 +132,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FACE_CHECK_WINDOW_S", 60, "Seconds a learner has to answer a face check."),
     Setting("FACE_CHECK_MAX_TRIES", 3, "Tries allowed within one check window."),
     Setting(
+        "FACE_CHECK_ISSUE_EVERY_S",
+        1.0,
+        "How often the study.issue_checks job opens the random checks that fell due (Celery "
+        "beat; the learner sees one at the next heartbeat). A heartbeat opens a due check "
+        "itself when no job has run for 3 x this. 0: heartbeats open every check.",
+    ),
+    Setting(
         "FACE_REPLAY_MEMORY",
         True,
         "Compare every check's frames with the learner's earlier ones by content (a still "

@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import secrets
-import socket
 import threading
 import time
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import Flask, current_app
+
+from skilltrace.locks import HOLDER, LockBusy, held_lock, holder_is_dead  # noqa: F401 - their old home
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,15 @@ class LiveState(Protocol):
     def ping(self) -> bool: ...
     def delete_if(self, key: str, value: str) -> bool:
         """Delete ``key`` only if it holds ``value`` (one atomic step)."""
+
+    def schedule(self, key: str, member: str, at: float) -> None:
+        """Put ``member`` in the time-ordered set ``key`` at time ``at`` (a sorted set)."""
+
+    def unschedule(self, key: str, member: str) -> None: ...
+
+    def take_due(self, key: str, until: float, limit: int) -> list[str]:
+        """Remove and return up to ``limit`` members of ``key`` due by ``until``, earliest
+        first, in one atomic step (two takers never get the same member)."""
 
     def replace_if_unchanged(
         self,
@@ -93,6 +101,11 @@ if holder and holder ~= ARGV[4] then return 0 end
 redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
 return 1
+"""
+TAKE_DUE_LUA = """
+local due = redis.call('zrangebyscore', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+if #due > 0 then redis.call('zrem', KEYS[1], unpack(due)) end
+return due
 """
 DELETE_IF_LUA = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -232,6 +245,30 @@ class InProcessState:
             del self._data[self.prefix + key]
             return True
 
+    def schedule(self, key, member, at):
+        with self._lock:
+            items = self._live(self.prefix + key)
+            if not isinstance(items, dict):
+                items = {}
+                self._data[self.prefix + key] = (items, None)
+            items[member] = at
+
+    def unschedule(self, key, member):
+        with self._lock:
+            items = self._live(self.prefix + key)
+            if isinstance(items, dict):
+                items.pop(member, None)
+
+    def take_due(self, key, until, limit):
+        with self._lock:
+            items = self._live(self.prefix + key)
+            if not isinstance(items, dict):
+                return []
+            due = sorted((at, member) for member, at in items.items() if at <= until)[:limit]
+            for _at, member in due:
+                del items[member]
+            return [member for _at, member in due]
+
     def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim, guard=None):
         with self._lock:
             if guard is not None and self._live(self.prefix + guard.key) != guard.value:
@@ -308,6 +345,15 @@ class RedisState:
     def delete_if(self, key, value):
         return bool(self.client.eval(DELETE_IF_LUA, 1, self.prefix + key, value))
 
+    def schedule(self, key, member, at):
+        self.client.zadd(self.prefix + key, {member: at})
+
+    def unschedule(self, key, member):
+        self.client.zrem(self.prefix + key, member)
+
+    def take_due(self, key, until, limit):
+        return list(self.client.eval(TAKE_DUE_LUA, 1, self.prefix + key, repr(until), limit))
+
     def replace_if_unchanged(self, key, seen, value, ttl, *, lock, claim, guard=None):
         keys = (self.prefix + key, self.prefix + f"lock:{lock}", self.prefix + claim.key)
         args = (
@@ -351,73 +397,6 @@ class RedisState:
             own.connection = pool.connection_class(**pool.connection_kwargs)
             own.pid = os.getpid()
         return own.connection
-
-
-class LockBusy(Exception):
-    """Another request holds the lock."""
-
-
-@contextmanager
-def held_lock(state: LiveState, key: str, ttl: float = 15.0, wait: float = 5.0):
-    """A short mutual-exclusion lock in the store (per study session, for example).
-
-    The lock names its holder (host, process id and start time, then a random part). It
-    expires after ``ttl`` seconds even if its holder dies, and a waiter on the same host
-    releases it at once when that process is gone (a killed worker does not keep its
-    requests waiting for the TTL). It is released only by its own holder.
-    """
-    token = f"{HOLDER}:{secrets.token_hex(8)}"
-    deadline = time.monotonic() + wait
-    while not state.set(f"lock:{key}", token, ttl=ttl, nx=True):
-        holder = state.get(f"lock:{key}")
-        if holder and holder_is_dead(holder):
-            log.warning("lock %s: its holder %s is gone; released", key, holder)
-            state.delete_if(f"lock:{key}", holder)
-            continue
-        if time.monotonic() >= deadline:
-            raise LockBusy(key)
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        state.delete_if(f"lock:{key}", token)
-
-
-def _process_started(pid: int) -> str | None:
-    """The start time of process ``pid`` (clock ticks since boot), None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        return fields[19].decode()
-    except (OSError, IndexError):
-        return None
-
-
-def _holder_name() -> str:
-    pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_process_started(pid) or 0}"
-
-
-class _Holder:
-    """This process's name in lock tokens (recomputed after a fork)."""
-
-    def __str__(self) -> str:
-        pid = os.getpid()
-        if getattr(self, "pid", None) != pid:
-            self.pid, self.name = pid, _holder_name()
-        return self.name
-
-
-HOLDER = _Holder()
-
-
-def holder_is_dead(token: str) -> bool:
-    """Whether a lock token names a process of this host that no longer runs (a pid reused
-    by a newer process has another start time). Holders on other hosts are left to the TTL."""
-    host, pid, started, *_ = (token.split(":") + ["", "", ""])[:4]
-    if host != socket.gethostname() or not pid.isdigit() or started == "0":
-        return False
-    return _process_started(int(pid)) != started
 
 
 def init_app(app: Flask) -> None:

@@ -79,38 +79,61 @@ class Player:
 
 
 class FaceWorkers:
-    """``celery worker`` with K processes on the faces queue, in its own process group."""
+    """``celery worker`` with K processes on the faces queue, in its own process group, and
+    one ``celery worker -B`` on the jobs queue running the beat schedule (``study.issue_checks``
+    opens the due checks), in another; both at the same priority."""
 
     def __init__(self, env: dict, concurrency: int, nice: int = 0, idle: bool = False):
-        self.log = tempfile.NamedTemporaryFile(prefix="st-bench-celery-")  # noqa: SIM115
         priority = ["chrt", "--idle", "0"] if idle else ["nice", "-n", str(nice)]
-        self.process = subprocess.Popen(
-            priority
-            + [str(CELERY), "-A", "skilltrace.tasks:worker_app", "worker", "-Q", "faces"]
-            + ["-c", str(concurrency), "-l", "INFO", "--without-gossip", "--without-mingle"],
-            cwd=_world.REPO_ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.logs, self.processes = [], []
+        self.beat_dir = tempfile.TemporaryDirectory(prefix="st-bench-beat-")
+        for queue, options in (
+            ("faces", ["-c", str(concurrency)]),
+            ("jobs", ["-c", "1", "-B", "--schedule", f"{self.beat_dir.name}/schedule"]),
+        ):
+            log = tempfile.NamedTemporaryFile(prefix=f"st-bench-celery-{queue}-")  # noqa: SIM115
+            self.logs.append(log)
+            self.processes.append(
+                subprocess.Popen(
+                    priority
+                    + [str(CELERY), "-A", "skilltrace.tasks:worker_app", "worker", "-Q", queue]
+                    + ["-n", f"{queue}@%h"]
+                    + options
+                    + ["-l", "INFO", "--without-gossip", "--without-mingle"],
+                    cwd=_world.REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        self.process, self.jobs = self.processes  # the face workers; the jobs worker
 
     def wait_ready(self, timeout=120.0) -> None:
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            if b"ready." in Path(self.log.name).read_bytes():
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.3)
-        raise BenchError(f"celery worker did not start:\n{Path(self.log.name).read_text()[-2000:]}")
+        for process, log in zip(self.processes, self.logs, strict=True):
+            while time.time() < deadline:
+                if b"ready." in Path(log.name).read_bytes():
+                    break
+                if process.poll() is not None:
+                    deadline = 0
+                time.sleep(0.3)
+            else:
+                raise BenchError(
+                    f"celery worker did not start:\n{Path(log.name).read_text()[-2000:]}"
+                )
 
     def stop(self) -> None:
         import signal
 
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
+        for process in self.processes:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # it had stopped already
+        for log in self.logs:
+            log.close()
+        self.beat_dir.cleanup()

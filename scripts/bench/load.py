@@ -60,6 +60,9 @@ def scaled_settings(scale: float, broker: str) -> dict:
         # not learners. Its cost per check (one indexed read, three inserts) stays small.
         "FACE_REPLAY_MEMORY": False,
         "CELERY_BROKER_URL": broker,
+        # The job opening due checks runs every 0.5 s (production: 1 s; beat is not meant
+        # for 1/S s): a check is seen up to ~2 heartbeats after it fell due.
+        "FACE_CHECK_ISSUE_EVERY_S": 0.5,
         "LOGIN_MAX_ATTEMPTS_PER_IP": 100000,
         "STUDY_SESSION_TTL_S": 600,
     }
@@ -71,6 +74,7 @@ class Tally:
     heartbeats: list[float] = field(default_factory=list)
     issuing: list[float] = field(default_factory=list)  # the heartbeats that issued a check
     after: list[float] = field(default_factory=list)  # the first heartbeat after a verdict
+    others: list[float] = field(default_factory=list)  # every other heartbeat
     checks: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     refused: dict = field(default_factory=dict)
@@ -86,6 +90,7 @@ class Tally:
         self.heartbeats += other.heartbeats
         self.issuing += other.issuing
         self.after += other.after
+        self.others += other.others
         self.checks += other.checks
         self.generator_cpu_s += other.generator_cpu_s
         self.failures += other.failures
@@ -190,6 +195,8 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
                     tally.issuing.append(elapsed)
                 elif verdicts:
                     tally.after.append(elapsed)
+                else:
+                    tally.others.append(elapsed)
             verdicts.clear()
             if check and check["id"] not in answering:
                 answering.add(check["id"])
@@ -305,9 +312,11 @@ def phase(
         time.sleep(max(0.0, window[0].value - time.time()))
         before = meter.sample()
         worker_before = _group_cpu(workers.process.pid) if workers else 0.0
+        jobs_before = _group_cpu(workers.jobs.pid) if workers else 0.0
         time.sleep(max(0.0, window[1].value - time.time()))
         used = meter.used(before, meter.sample())
         worker_cpu = (_group_cpu(workers.process.pid) - worker_before) if workers else 0.0
+        jobs_cpu = (_group_cpu(workers.jobs.pid) - jobs_before) if workers else 0.0
         tally = Tally()
         for _ in procs:
             tally.merge(queue.get(timeout=120))
@@ -321,6 +330,7 @@ def phase(
         "tally": tally,
         "web_cpu": used["server"],
         "worker_cpu": worker_cpu,
+        "jobs_cpu": jobs_cpu,
         "cpu": used,
         "checks": checks,
     }
@@ -372,6 +382,13 @@ def row(label: str, result: dict, args) -> tuple[float, float, bool]:
             f"    {len(t.after)} heartbeats followed a verdict: p50 {pct(t.after, 50):.1f} ms,"
             f" p95 {pct(t.after, 95):.1f} ms"
         )
+    if t.others and (t.issuing or t.after):
+        print(
+            f"    {len(t.others)} other heartbeats: p50 {pct(t.others, 50):.1f} ms,"
+            f" p95 {pct(t.others, 95):.1f} ms, p99 {pct(t.others, 99):.1f} ms"
+        )
+    if result.get("jobs_cpu"):
+        print(f"    jobs worker and beat (opening due checks): {result['jobs_cpu']:.1f} s CPU")
     print(f"    load generators: {t.generator_cpu_s:.1f} s CPU in the window, on the same box")
     if t.failures:
         print(f"    {len(t.failures)} failures, first: {t.failures[:2]}")

@@ -1,4 +1,5 @@
-"""``flask study …``: rebuild the ledger from the trace; end sessions whose heartbeats stopped."""
+"""``flask study …``: rebuild the ledger from the trace; end sessions whose heartbeats stopped;
+open the random checks that fell due."""
 
 from __future__ import annotations
 
@@ -66,3 +67,12 @@ def expire_checks_command():
 
     missed, handed = expire_checks()
     click.echo(f"{missed} checks missed, {handed} answers handed to a face worker again")
+
+
+@study_cli.command("issue-checks")
+def issue_checks_command():
+    """Open the random face checks that fell due (the learners see them at their next
+    heartbeat)."""
+    from skilltrace.study.issuing import issue_due_checks
+
+    click.echo(f"{issue_due_checks()} checks opened")

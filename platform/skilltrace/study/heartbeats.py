@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from skilltrace.sessions import require_guard
+from skilltrace.study.issuing import waits_for_job
 from skilltrace.study.live import HeartbeatResult, LiveSession, OpenCheck
 from skilltrace.study.models import CheckKind, SessionState
 from skilltrace.study.replay import step
@@ -130,6 +131,7 @@ def _fold_quietly(
             and header["state"] == SessionState.ACTIVE
             and live.next_check_at is not None
             and stamp >= live.next_check_at
+            and not waits_for_job(service, live, stamp)
         )
     ):
         return None

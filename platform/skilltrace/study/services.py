@@ -143,8 +143,11 @@ class StudyService:
         session.credited_seconds += delta.seconds
         return result
 
-    def issue_check(self, session: StudySession, live: LiveSession, kind: str, now: datetime):
-        """Open a face check (nonce in the live state, challenge chosen here)."""
+    def issue_check(
+        self, session: StudySession, live: LiveSession, kind: str, now: datetime, notice_s=0.0
+    ):
+        """Open a face check (nonce in the live state, challenge chosen here); ``notice_s``
+        more to answer it when the learner hears of it only at the next heartbeat."""
         nonce = secrets.token_urlsafe(24)
         mode = self.c.check_mode(session.learner_id, session.class_id, now)
         check = FaceCheck(
@@ -154,7 +157,7 @@ class StudyService:
             kind=kind,
             nonce_hash=nonce_hash(nonce),
             issued_at=now,
-            deadline_at=now + timedelta(seconds=self.c.config["FACE_CHECK_WINDOW_S"]),
+            deadline_at=now + timedelta(seconds=self.c.config["FACE_CHECK_WINDOW_S"] + notice_s),
         )
         self.c.db.add(check)
         self.c.db.flush()
@@ -198,9 +201,11 @@ class StudyService:
             )
         )
 
-    def schedule_next_check(self, live: LiveSession, now: datetime) -> None:
+    def schedule_next_check(self, session: StudySession, live: LiveSession, now: datetime):
+        """Draw the next random check's time (kept on the server; see ``study.issuing``)."""
         low, high = self.c.config["FACE_CHECK_MIN_S"], self.c.config["FACE_CHECK_MAX_S"]
         live.next_check_at = now.timestamp() + _random.uniform(low, high)
+        self.live.schedule_check(session.id, live.next_check_at)
 
     def finish(self, session: StudySession, live: LiveSession | None, reason: str, at=None):
         """End a session: an open stretch without a closing check is voided."""
@@ -223,6 +228,7 @@ class StudyService:
         )
         self.live.drop(session.id)
         self.live.release(session.learner_id, session.id)
+        self.live.unschedule_check(session.id)
 
     def _end_stale_sessions(self, learner, keep: int | None) -> None:
         for stale in self.c.db.scalars(

@@ -131,7 +131,7 @@ def _pass(service, session, live, check, verdict, now) -> None:
         service.finish(session, live, "ended_by_learner", at=now)
         return
     session.state = SessionState.ACTIVE
-    service.schedule_next_check(live, now)
+    service.schedule_next_check(session, live, now)
 
 
 def _fail(service, session, live, check, verdict, final, now) -> None:

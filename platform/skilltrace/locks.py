@@ -1,0 +1,83 @@
+"""Short locks in the live-state store, naming their holder so a dead one is let go."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from skilltrace.state import LiveState
+
+log = logging.getLogger(__name__)
+
+
+class LockBusy(Exception):
+    """Another request holds the lock."""
+
+
+@contextmanager
+def held_lock(state: LiveState, key: str, ttl: float = 15.0, wait: float = 5.0):
+    """A short mutual-exclusion lock in the store (per study session, for example).
+
+    The lock names its holder (host, process id and start time, then a random part). It
+    expires after ``ttl`` seconds even if its holder dies, and a waiter on the same host
+    releases it at once when that process is gone (a killed worker does not keep its
+    requests waiting for the TTL). It is released only by its own holder.
+    """
+    token = f"{HOLDER}:{secrets.token_hex(8)}"
+    deadline = time.monotonic() + wait
+    while not state.set(f"lock:{key}", token, ttl=ttl, nx=True):
+        holder = state.get(f"lock:{key}")
+        if holder and holder_is_dead(holder):
+            log.warning("lock %s: its holder %s is gone; released", key, holder)
+            state.delete_if(f"lock:{key}", holder)
+            continue
+        if time.monotonic() >= deadline:
+            raise LockBusy(key)
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        state.delete_if(f"lock:{key}", token)
+
+
+def _process_started(pid: int) -> str | None:
+    """The start time of process ``pid`` (clock ticks since boot), None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return fields[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def _holder_name() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_started(pid) or 0}"
+
+
+class _Holder:
+    """This process's name in lock tokens (recomputed after a fork)."""
+
+    def __str__(self) -> str:
+        pid = os.getpid()
+        if getattr(self, "pid", None) != pid:
+            self.pid, self.name = pid, _holder_name()
+        return self.name
+
+
+HOLDER = _Holder()
+
+
+def holder_is_dead(token: str) -> bool:
+    """Whether a lock token names a process of this host that no longer runs (a pid reused
+    by a newer process has another start time). Holders on other hosts are left to the TTL."""
+    host, pid, started, *_ = (token.split(":") + ["", "", ""])[:4]
+    if host != socket.gethostname() or not pid.isdigit() or started == "0":
+        return False
+    return _process_started(int(pid)) != started
