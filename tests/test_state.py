@@ -141,3 +141,16 @@ def test_take_due_stops_at_its_limit(store):
         store.schedule("due", str(n), float(n))
     assert store.take_due("due", 10.0, 2) == ["0", "1"]
     assert store.take_due("due", 10.0, 10) == ["2", "3", "4"]
+
+
+def test_wait_pop_returns_a_pushed_item_or_none_after_the_timeout(store):
+    import threading
+    import time
+
+    store.rpush("wake", "a")
+    assert store.wait_pop("wake", 1.0) == "a"
+    began = time.monotonic()
+    assert store.wait_pop("wake", 0.2) is None
+    assert 0.15 < time.monotonic() - began < 1.0
+    threading.Timer(0.1, store.rpush, ("wake", "b")).start()
+    assert store.wait_pop("wake", 2.0) == "b"

@@ -34,6 +34,10 @@ class LiveState(Protocol):
     def rpush(self, key: str, value: str, ttl: float | None = None) -> int: ...
     def lrange(self, key: str) -> list[str]: ...
     def ltrim_tail(self, key: str, keep: int) -> None: ...
+    def wait_pop(self, key: str, timeout: float) -> str | None:
+        """Pop the first item of list ``key``, waiting up to ``timeout`` seconds for one to
+        be pushed (without using the CPU meanwhile); None if none came."""
+
     def delete_prefix(self, prefix: str) -> int: ...
     def ping(self) -> bool: ...
     def delete_if(self, key: str, value: str) -> bool:
@@ -145,6 +149,7 @@ class InProcessState:
         self.prefix = prefix
         self._data: dict[str, tuple[Any, float | None]] = {}
         self._lock = threading.RLock()
+        self._pushed = threading.Condition(self._lock)
 
     def _live(self, key: str) -> Any:
         item = self._data.get(key)
@@ -215,7 +220,20 @@ class InProcessState:
             elif ttl is not None:
                 self._data[full] = (items, self._deadline(ttl))
             items.append(value)
+            self._pushed.notify_all()
             return len(items)
+
+    def wait_pop(self, key, timeout):
+        deadline = time.monotonic() + timeout
+        with self._pushed:
+            while True:
+                items = self._live(self.prefix + key)
+                if isinstance(items, list) and items:
+                    return items.pop(0)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._pushed.wait(left)
 
     def lrange(self, key):
         with self._lock:
@@ -334,6 +352,11 @@ class RedisState:
 
     def ltrim_tail(self, key, keep):
         self.client.ltrim(self.prefix + key, -keep, -1)
+
+    def wait_pop(self, key, timeout):
+        # Under the client's 5 s socket timeout; Redis takes fractions of a second.
+        found = self.client.blpop([self.prefix + key], timeout=min(max(timeout, 0.01), 4.0))
+        return None if found is None else found[1]
 
     def delete_prefix(self, prefix):
         keys = list(self.client.scan_iter(match=self.prefix + prefix + "*", count=500))

@@ -251,7 +251,7 @@ def phase(
     env = world.env(**settings)
     server = Server(
         "skilltrace:create_app()",
-        ("--worker-class", "gthread", "--workers", str(args.web_workers))
+        ("--worker-class", "gthread", "--workers", str(args.web_workers), "-c", "/tmp/prof/gconf.py")
         + ("--threads", str(args.threads)),
         env,
     )

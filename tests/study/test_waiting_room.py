@@ -47,7 +47,17 @@ def test_a_verdict_ends_the_wait():
     service = _service()
     from skilltrace.study import checks
 
-    key = checks._done_key(7)
-    service.c.state.set(key, "1")
+    checks.mark_done(service.c.state, 7, "passed")
     waited, took = _timed(service, 7, 2.0, 1)
     assert waited and took < 0.5
+
+
+def test_a_verdict_given_while_the_answer_waits_wakes_it_at_once():
+    service = _service()
+    from skilltrace.study import checks
+
+    timer = threading.Timer(0.2, checks.mark_done, (service.c.state, 8, "passed"))
+    timer.start()
+    waited, took = _timed(service, 8, 3.0, 1)
+    timer.join()
+    assert waited and 0.15 < took < 1.0

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from skilltrace.errors import DomainError
-from skilltrace.study.checks import is_done
+from skilltrace.study.checks import wait_done
 from skilltrace.study.models import AttemptStatus, CheckAttempt, StudySession
 from skilltrace.study.services import StudyService
 
@@ -63,9 +62,7 @@ def wait_for_verdict(service: StudyService, attempt_id: int, seconds: float, sea
     if seconds <= 0 or not WAITING_ROOM.enter(seats):
         return False
     try:
-        deadline = time.monotonic() + seconds
-        while not is_done(service.c.state, attempt_id) and time.monotonic() < deadline:
-            time.sleep(0.03)
+        wait_done(service.c.state, attempt_id, seconds)
     finally:
         WAITING_ROOM.leave()
     return True

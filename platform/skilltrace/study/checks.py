@@ -187,9 +187,10 @@ def drop_frames(state, attempt_id: int) -> None:
 
 
 def mark_done(state, attempt_id: int, status: str) -> None:
-    """Tell a waiting answer request the verdict is in (it then reads the row)."""
-    state.set(_done_key(attempt_id), status, ttl=120)
+    """Wake the answer request waiting for this verdict, if any (it then reads the row)."""
+    state.rpush(_done_key(attempt_id), status, ttl=120)
 
 
-def is_done(state, attempt_id: int) -> bool:
-    return state.get(_done_key(attempt_id)) is not None
+def wait_done(state, attempt_id: int, seconds: float) -> bool:
+    """Wait up to ``seconds`` for the verdict (blocked on the store, not polling it)."""
+    return state.wait_pop(_done_key(attempt_id), seconds) is not None
