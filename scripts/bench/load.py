@@ -251,7 +251,7 @@ def phase(
     env = world.env(**settings)
     server = Server(
         "skilltrace:create_app()",
-        ("--worker-class", "gthread", "--workers", str(args.web_workers), "-c", "/tmp/prof/gconf.py")
+        ("--worker-class", "gthread", "--workers", str(args.web_workers))
         + ("--threads", str(args.threads)),
         env,
     )

@@ -7,14 +7,8 @@ import time
 
 import pytest
 
-from skilltrace.state import (
-    HOLDER,
-    LockBusy,
-    _process_started,
-    current_state,
-    held_lock,
-    holder_is_dead,
-)
+from skilltrace.locks import HOLDER, LockBusy, _process_started, held_lock, holder_is_dead
+from skilltrace.state import current_state
 
 
 def token_of(pid: int, host: str | None = None) -> str:

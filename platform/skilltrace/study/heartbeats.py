@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from skilltrace.sessions import require_guard
+from skilltrace.study.deferred import announce, defer, deferred_at
 from skilltrace.study.issuing import waits_for_job
 from skilltrace.study.live import HeartbeatResult, LiveSession, OpenCheck
 from skilltrace.study.models import CheckKind, SessionState
@@ -28,11 +29,12 @@ def record_heartbeat(
 ) -> HeartbeatResult:
     """Record a player heartbeat; the result may carry a face check to answer now.
 
-    A quiet heartbeat (nothing credited, voided or anomalous, no check due or overdue,
-    access re-checked recently) is folded in the state store alone and without the session
-    lock: into what this worker last wrote for the session (one round trip), else into what
-    the store holds (two), saved only if the store still holds what was folded. Anything else,
-    or a race, goes through the locked path, the database and the trace.
+    A quiet heartbeat (nothing voided or anomalous, nothing credited unless the credit is
+    left to a job (``study.deferred``), no check due or overdue, access re-checked recently)
+    is folded in the state store alone and without the session lock: into what this worker
+    last wrote for the session (one round trip), else into what the store holds (two), saved
+    only if the store still holds what was folded. Anything else, or a race, goes through the
+    locked path, the database and the trace.
 
     A light identity whose session generation is still to be checked (``learner.guard``)
     has it checked in the lock-free save's round trip, else before anything is answered.
@@ -52,6 +54,8 @@ def record_heartbeat(
             quiet = _fold_quietly(service, session_id, live, beat, now)
             if quiet is not None:
                 service.live.save(session_id, live)
+                if deferred_at(live, now.timestamp()):
+                    announce(service, session_id, now.timestamp())
                 if not service.live.touch(learner.id, session_id):
                     service.live.claim(learner.id, session_id)
                 return quiet
@@ -89,6 +93,8 @@ def _lock_free(service, learner, session_id, beat, now, seen, live, guard, *, fr
         return _unchanged(session_id, live)
     quiet = _fold_quietly(service, session_id, live, beat, now)
     if quiet is not None and service.live.save_if_unchanged(session_id, seen, live, guard):
+        if deferred_at(live, now.timestamp()):
+            announce(service, session_id, now.timestamp())
         return quiet
     return None
 
@@ -137,9 +143,15 @@ def _fold_quietly(
         return None
     event = {"type": "heartbeat", **beat, "at": stamp, "session_id": session_id}
     result = step(live.fold, event, service.c.rules)
-    if result.anomalies or result.voided or result.state.ledger is not live.fold.ledger:
+    if result.anomalies or result.voided:
         return None
+    before = live.fold
     live.fold = result.state
+    if result.state.ledger is not before.ledger and not defer(
+        service, session_id, live, before.ledger, stamp
+    ):
+        live.fold = before  # a credit to write now: through the database
+        return None
     header["last_beat_at"] = stamp
     return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
 

@@ -55,6 +55,8 @@ class StudySession(db.Model):
     last_heartbeat_at: Mapped[datetime | None]
     credited_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     client_info: Mapped[str | None] = mapped_column(String(200))
+    # When the last credit a heartbeat left to a job was written (see study.deferred).
+    deferred_credit_stamp: Mapped[float | None] = mapped_column(Float)
 
 
 class FaceCheck(db.Model):

@@ -24,6 +24,7 @@ from skilltrace.errors import DomainError
 from skilltrace.state import LiveState, LockBusy, held_lock
 from skilltrace.study.challenges import choose_challenge, default_check_mode
 from skilltrace.study.crediting import CreditingRules
+from skilltrace.study.deferred import unwritten_seconds, write_deferred
 from skilltrace.study.ledger import LessonInfo
 from skilltrace.study.live import LiveSession, LiveStore, OpenCheck, RecentWrites
 from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState, StudySession
@@ -99,7 +100,9 @@ class StudyService:
         return live
 
     def apply(self, session: StudySession, live: LiveSession, event: dict, at: datetime):
-        """Fold one event; write what it caused to the trace and the ledger."""
+        """Fold one event; write what it caused to the trace and the ledger (a credit left
+        to the job is written first)."""
+        write_deferred(self, session, live)
         before = live.fold
         result = step(
             before, {**event, "at": at.timestamp(), "session_id": session.id}, self.c.rules
@@ -187,7 +190,7 @@ class StudyService:
         live.header.update(
             learner_id=session.learner_id,
             state=session.state,
-            credited_seconds=session.credited_seconds,
+            credited_seconds=session.credited_seconds + unwritten_seconds(live),
             check=check.to_header() if check else None,
             last_beat_at=max(live.header.get("last_beat_at") or 0, last.timestamp() if last else 0)
             or None,
@@ -336,6 +339,7 @@ class StudyService:
         check = self.open_check(session) if check is LOOK_UP else check
         if check is None or now <= check.deadline_at or self.awaits_verdict(check, now):
             return check
+        write_deferred(self, session, live)  # before the miss, in the trace too
         check.status, check.decided_at, check.reason = CheckStatus.MISSED, now, "deadline_passed"
         self.c.trace.append(
             session.learner_id,

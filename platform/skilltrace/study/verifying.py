@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from skilltrace.state import held_lock
 from skilltrace.study.checks import drop_frames, mark_done, parked_frames
+from skilltrace.study.deferred import write_deferred
 from skilltrace.study.models import (
     AttemptStatus,
     CheckAttempt,
@@ -96,6 +97,7 @@ def apply_verdict(service: StudyService, attempt_id: int, verdict) -> str:
             check.distances_json = json.dumps(verdict.distances)
             if verdict.thumbnail is not None:
                 check.snapshot_id = c.store_snapshot(session.learner_id, verdict.thumbnail).id
+            write_deferred(service, session, live)  # the trace keeps the order
             if verdict.passed:
                 _pass(service, session, live, check, verdict, now)
             else:
