@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench/load.py [--populations 25,50] [--scale 40]
         [--duration 30] [--face-workers 2] [--web-workers 2] [--threads 4] [--compare-at 50]
+        [--rounds 3]
 
 Serves ``skilltrace:create_app()`` with gunicorn (gthread, as ``scripts/run``) on PostgreSQL +
 Redis (see ``_world.py``) and face checks on ``celery worker --concurrency K`` on RabbitMQ
@@ -20,8 +21,11 @@ answer window (60 s) and session TTL stay as in production. Checks are match onl
 refuses a still photo shown twice, as it should).
 
 Each population runs with checks on the Celery workers; at ``--compare-at`` the same load
-also runs without random checks (the baseline for heartbeat latency) and with checks answered
-inside the web workers (no broker: tasks run eagerly).
+also runs without random checks (the baseline for heartbeat latency), ``--rounds`` times
+in turn with the checks on workers (the machine is shared: the ratio is the median of the
+rounds'), and once with checks answered inside the web workers (no broker: tasks run eagerly).
+Random checks are opened and deferred credits written by the ``study.issue_checks`` and
+``study.write_credits`` jobs, on a jobs worker running beat, as in production.
 A population is sustained when heartbeat p95 <= 100 ms, check-answer p95 <= 3 s (at least
 one check measured) and no request failed. The measured window opens once every learner's
 sign-in check passed (models loaded, sessions active). The last line is
@@ -437,6 +441,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--compare-at", type=int, default=50, help="also run checks in web")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="at --compare-at, pairs of phases (checks on workers, no checks) measured",
+    )
+    parser.add_argument(
         "--broker",
         default=os.environ.get("BENCH_BROKER_URL") or "amqp://guest:guest@127.0.0.1:5672//",
         help="RabbitMQ URL; use a vhost no other app's workers consume (BENCH_BROKER_URL)",
@@ -469,20 +479,33 @@ def main() -> None:
             bursts = max(2, int(args.duration * 2 * scale / PRODUCTION["FACE_CHECK_MIN_S"])) + 1
             for sim in sorted(set(populations + [args.compare_at])):
                 label = f"{int(sim * scale)} learners, checks"
-                if sim in populations:
+                if sim != args.compare_at:
                     result = phase(world, room, sim, args, True, bursts)
                     hb95, ck95, ok = row(f"{label} on workers", result, args)
                     if ok:
                         best = (int(sim * scale), hb95, ck95)
-                if sim == args.compare_at:
+                    continue
+                ratios, held = [], []
+                for n in range(1, args.rounds + 1):
+                    tag = f" (round {n})" if args.rounds > 1 else ""
+                    result = phase(world, room, sim, args, True, bursts)
+                    hb95, ck95, ok = row(f"{label} on workers{tag}", result, args)
                     base = phase(world, room, sim, args, True, bursts, checks=False)
-                    base_hb95, _ck, _ok = row(f"{int(sim * scale)} learners, no checks", base, args)
-                    row(f"{label} in web", phase(world, room, sim, args, False, bursts), args)
-                    if sim in populations:
-                        print(
-                            f"  heartbeat p95 with checks on workers / without checks:"
-                            f" {hb95 / base_hb95:.2f} (target <= 1.2)"
-                        )
+                    base_hb95, _ck, _ok = row(
+                        f"{int(sim * scale)} learners, no checks{tag}", base, args
+                    )
+                    ratios.append(hb95 / base_hb95)
+                    held.append((ok, hb95, ck95))
+                row(f"{label} in web", phase(world, room, sim, args, False, bursts), args)
+                middle = sorted(range(len(ratios)), key=ratios.__getitem__)[len(ratios) // 2]
+                print(
+                    "  heartbeat p95 with checks on workers / without checks:"
+                    f" {', '.join(f'{r:.2f}' for r in ratios)};"
+                    f" median {ratios[middle]:.2f} (target <= 1.2)"
+                )
+                if sim in populations and all(ok for ok, _hb, _ck in held):
+                    _ok, hb95, ck95 = held[middle]
+                    best = max(best or (0, 0, 0), (int(sim * scale), hb95, ck95))
     except BenchError as error:
         _world.fail(str(error))
     if best is None:
