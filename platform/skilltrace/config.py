@@ -135,8 +135,9 @@ SETTINGS: tuple[Setting, ...] = (
         "FACE_CHECK_ISSUE_EVERY_S",
         1.0,
         "How often the study.issue_checks job opens the random checks that fell due (Celery "
-        "beat; the learner sees one at the next heartbeat). A heartbeat opens a due check "
-        "itself when no job has run for 3 x this. 0: heartbeats open every check.",
+        "beat; the learner sees one at the next heartbeat), and study.write_credits writes "
+        "the credits heartbeats left to it. A heartbeat does that work itself when no job has "
+        "run for 3 x this. 0: heartbeats do it all.",
     ),
     Setting(
         "FACE_REPLAY_MEMORY",

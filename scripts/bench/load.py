@@ -392,7 +392,10 @@ def row(label: str, result: dict, args) -> tuple[float, float, bool]:
             f" p95 {pct(t.others, 95):.1f} ms, p99 {pct(t.others, 99):.1f} ms"
         )
     if result.get("jobs_cpu"):
-        print(f"    jobs worker and beat (opening due checks): {result['jobs_cpu']:.1f} s CPU")
+        print(
+            "    jobs worker and beat (opening due checks, writing credits):"
+            f" {result['jobs_cpu']:.1f} s CPU"
+        )
     print(f"    load generators: {t.generator_cpu_s:.1f} s CPU in the window, on the same box")
     if t.failures:
         print(f"    {len(t.failures)} failures, first: {t.failures[:2]}")
