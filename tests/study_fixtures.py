@@ -207,6 +207,31 @@ class StudyDriver:
 
 
 @pytest.fixture
+def due_in_40s(app, monkeypatch):
+    """Every random check falls due 40 s after the last passed one."""
+    monkeypatch.setitem(app.config, "FACE_CHECK_MIN_S", 40)
+    monkeypatch.setitem(app.config, "FACE_CHECK_MAX_S", 40)
+
+
+def statements_of(action):
+    """``action()``'s result and the first word of every SQL statement it ran."""
+    from sqlalchemy import event
+
+    from skilltrace.extensions import db
+
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        return action(), statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
 def study(app, classroom, clock, login):
     client = app.test_client()
     csrf = login(client, classroom.learner)

@@ -2,7 +2,7 @@
 job while the job runs: answered from the state store, written once and in order."""
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from skilltrace.extensions import db
 from skilltrace.state import current_state, held_lock
@@ -10,25 +10,7 @@ from skilltrace.study.deferred import write_credits, write_deferred
 from skilltrace.study.models import StudySession
 from skilltrace.study.wiring import study_service
 from skilltrace.traces.models import TraceEvent
-
-
-@pytest.fixture
-def due_in_40s(app, monkeypatch):
-    monkeypatch.setitem(app.config, "FACE_CHECK_MIN_S", 40)
-    monkeypatch.setitem(app.config, "FACE_CHECK_MAX_S", 40)
-
-
-def statements_of(action):
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement.split()[0])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        return action(), statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from study_fixtures import statements_of
 
 
 def row(study) -> StudySession:

@@ -3,7 +3,6 @@ opens a due check itself when no job is running."""
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from skilltrace.extensions import db
@@ -14,12 +13,6 @@ from skilltrace.tasks import run_job
 from skilltrace.traces.models import TraceEvent
 
 DUE_AFTER_S = 40
-
-
-@pytest.fixture
-def due_in_40s(app, monkeypatch):
-    monkeypatch.setitem(app.config, "FACE_CHECK_MIN_S", DUE_AFTER_S)
-    monkeypatch.setitem(app.config, "FACE_CHECK_MAX_S", DUE_AFTER_S)
 
 
 def session_row(study) -> StudySession:

@@ -1,22 +1,6 @@
 """The heartbeat after a passed check is as light as any other: folded in the state store."""
 
-from sqlalchemy import event
-
-from skilltrace.extensions import db
-
-
-def statements_of(action):
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement.split()[0])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return response, statements
+from study_fixtures import statements_of
 
 
 def test_the_heartbeat_after_a_passed_random_check_does_not_touch_the_database(
