@@ -3,6 +3,7 @@ face-worker processes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -58,7 +59,7 @@ class Player:
     async def __aexit__(self, *exc):
         await self.session.close()
 
-    async def post(self, path, json=None, data=None, files=None, headers=None) -> Reply:
+    async def post(self, path, json=None, data=None, files=None, headers=None, base=None) -> Reply:
         import aiohttp
 
         body = None
@@ -69,13 +70,24 @@ class Player:
             for name, (filename, content, kind) in files:
                 body.add_field(name, content, filename=filename, content_type=kind)
         async with self.session.post(
-            self.base + path, json=json, data=body, headers=headers
+            (base or self.base) + path, json=json, data=body, headers=headers
         ) as response:
             return Reply(response.status, await response.read())
 
     async def get(self, path) -> Reply:
         async with self.session.get(self.base + path) as response:
             return Reply(response.status, await response.read())
+
+
+def _lower_autogroup(pid: int, nice: int) -> None:
+    """Give the session ``pid`` leads the niceness ``nice`` as a whole. With the kernel's
+    autogroups on (``/proc/sys/kernel/sched_autogroup_enabled``), each session is scheduled
+    as one group against the others at equal weight, whatever its processes' own niceness:
+    a niced worker started in a session of its own would still take half the CPU from the web
+    server's session. (compose.yaml's ``cpu_shares`` does the same with cgroups.)"""
+    # No autogroups (the processes' own niceness applies), or not allowed: left as it is.
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
 
 
 class FaceWorkers:
@@ -108,6 +120,8 @@ class FaceWorkers:
                 )
             )
         self.process, self.jobs = self.processes  # the face workers; the jobs worker
+        for process in self.processes:
+            _lower_autogroup(process.pid, 19 if idle else nice)
 
     def wait_ready(self, timeout=120.0) -> None:
         deadline = time.time() + timeout

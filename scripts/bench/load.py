@@ -102,8 +102,8 @@ class Tally:
             self.refused[reason] = self.refused.get(reason, 0) + n
 
 
-async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally, start_by):
-    base = f"http://127.0.0.1:{port}"
+async def _learner(ports, learner, bursts, lesson_id, heartbeat_s, window, tally, start_by):
+    base, beats_base = (f"http://127.0.0.1:{port}" for port in ports)
     measure_from, stop_at, ready = window  # shared values: the window opens once all signed in
 
     def measured(began: float, ended: float) -> bool:
@@ -179,6 +179,7 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
             began = time.perf_counter()
             response = await client.post(
                 f"/api/v1/study/sessions/{session_id}/heartbeats",
+                base=beats_base,
                 json={
                     "position": now - origin,
                     "playing": True,
@@ -209,7 +210,7 @@ async def _learner(port, learner, bursts, lesson_id, heartbeat_s, window, tally,
             task.cancel()
 
 
-def _generate(port, learners, bursts, lesson_id, heartbeat_s, window, start_by, out):
+def _generate(ports, learners, bursts, lesson_id, heartbeat_s, window, start_by, out):
     async def run():
         tally = Tally()
 
@@ -225,7 +226,7 @@ def _generate(port, learners, bursts, lesson_id, heartbeat_s, window, start_by, 
         metering = asyncio.ensure_future(meter())
         outcomes = await asyncio.gather(
             *(
-                _learner(port, learner, bursts[i], lesson_id, heartbeat_s, window, tally, start_by)
+                _learner(ports, learner, bursts[i], lesson_id, heartbeat_s, window, tally, start_by)
                 for i, learner in enumerate(learners)
             ),
             return_exceptions=True,
@@ -253,11 +254,13 @@ def phase(
     if not checks:
         settings.update(FACE_CHECK_MIN_S=10**6, FACE_CHECK_MAX_S=10**6)
     env = world.env(**settings)
-    server = Server(
-        "skilltrace:create_app()",
-        ("--worker-class", "gthread", "--workers", str(args.web_workers))
-        + ("--threads", str(args.threads)),
-        env,
+    pool = ("--worker-class", "gthread", "--threads", str(args.threads))
+    web_workers = args.web_workers - args.heartbeat_workers
+    server = Server("skilltrace:create_app()", (*pool, "--workers", str(web_workers)), env)
+    beats = (  # heartbeats on their own processes, as a proxy routing by path would send them
+        Server("skilltrace:create_app()", (*pool, "--workers", str(args.heartbeat_workers)), env)
+        if args.heartbeat_workers
+        else None
     )
     workers = (
         FaceWorkers(env, args.face_workers, args.worker_nice, args.worker_idle)
@@ -266,6 +269,8 @@ def phase(
     )
     try:
         server.wait_ready()
+        if beats:
+            beats.wait_ready()
         if workers:
             workers.wait_ready()
         heartbeat_s = PRODUCTION["HEARTBEAT_S"] / args.scale
@@ -293,7 +298,7 @@ def phase(
                 multiprocessing.Process(
                     target=_generate,
                     args=(
-                        server.port,
+                        (server.port, beats.port if beats else server.port),
                         mine,
                         bursts[g::GENERATORS],
                         room.lesson_id,
@@ -316,11 +321,13 @@ def phase(
         time.sleep(max(0.0, window[0].value - time.time()))
         before = meter.sample()
         worker_before = _group_cpu(workers.process.pid) if workers else 0.0
+        beats_before = _group_cpu(beats.process.pid) if beats else 0.0
         jobs_before = _group_cpu(workers.jobs.pid) if workers else 0.0
         time.sleep(max(0.0, window[1].value - time.time()))
         used = meter.used(before, meter.sample())
         worker_cpu = (_group_cpu(workers.process.pid) - worker_before) if workers else 0.0
         jobs_cpu = (_group_cpu(workers.jobs.pid) - jobs_before) if workers else 0.0
+        beats_cpu = (_group_cpu(beats.process.pid) - beats_before) if beats else 0.0
         tally = Tally()
         for _ in procs:
             tally.merge(queue.get(timeout=120))
@@ -328,11 +335,13 @@ def phase(
             proc.join(30)
     finally:
         server.stop()
+        if beats:
+            beats.stop()
         if workers:
             workers.stop()
     return {
         "tally": tally,
-        "web_cpu": used["server"],
+        "web_cpu": used["server"] + beats_cpu,
         "worker_cpu": worker_cpu,
         "jobs_cpu": jobs_cpu,
         "cpu": used,
@@ -441,6 +450,13 @@ def main() -> None:
         "only the CPU nothing else wants, and a waking web thread preempts them at once",
     )
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--heartbeat-workers",
+        type=int,
+        default=0,
+        help="of the web workers, how many serve only heartbeats (a gunicorn of their own, "
+        "as behind a proxy routing heartbeats by path); 0: every worker serves everything",
+    )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--compare-at", type=int, default=50, help="also run checks in web")
     parser.add_argument(
