@@ -121,3 +121,20 @@ def test_a_busy_session_is_written_at_the_next_run(study, app, due_in_40s):
         assert write_credits() == 0
     study.clock.advance(1)
     assert write_credits() == 1
+
+
+def test_a_credit_waiting_for_the_job_goes_before_the_next_check_in_the_trace(
+    study, app, due_in_40s
+):
+    from skilltrace.study.issuing import issue_due_checks
+
+    write_credits()
+    passed_with_time_before_it(study)
+    credited = row(study).credited_seconds
+    study.beat(5)  # left to the job, which has not run since
+    study.clock.advance(40)
+    assert issue_due_checks() == 1
+    trail = kinds(study)
+    assert trail[-2:] == ["stretch_credited", "check_issued"], trail
+    assert row(study).credited_seconds == pytest.approx(credited + 5, abs=0.2)
+    assert write_credits() == 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 from skilltrace.state import LockBusy, held_lock
+from skilltrace.study.deferred import write_deferred
 from skilltrace.study.live import LiveSession
 from skilltrace.study.models import CheckKind, SessionState, StudySession
 from skilltrace.study.services import StudyService
@@ -82,6 +83,7 @@ def issue_due_check(service: StudyService, session_id: int, now) -> int:
         return 0
     if service.open_check(session) is not None:
         return 0
+    write_deferred(service, session, live)  # a credit left to the job goes first in the trace
     session.state = SessionState.CHECKING  # before the check's insert: one UPDATE
     check = service.issue_check(
         session, live, CheckKind.RANDOM, now, notice_s=c.config["HEARTBEAT_S"]
