@@ -111,6 +111,9 @@ def test_a_credit_is_written_once_even_if_the_live_state_was_not_saved(study, ap
     assert write_credits() == 0
     assert row(study).credited_seconds == pytest.approx(credited + 5, abs=0.2)
     assert kinds(study).count("stretch_credited") == 2  # the sign-in stretch and this one
+    live = service.live.load(study.session_id)
+    assert "deferred" not in live.header  # the job dropped the stale copy
+    assert live.header["credited_seconds"] == pytest.approx(credited + 5, abs=0.2)
 
 
 def test_a_busy_session_is_written_at_the_next_run(study, app, due_in_40s):

@@ -70,10 +70,16 @@ def announce(service, session_id: int, stamp: float) -> None:
     service.c.state.schedule(CREDITS_DUE_KEY, str(session_id), stamp)
 
 
-def unwritten_seconds(live: LiveSession | None) -> float:
+def unwritten_seconds(session: StudySession, live: LiveSession | None) -> float:
     """Credited seconds the session's row does not hold yet."""
     deferred = live.header.get("deferred") if live else None
-    return float(deferred["seconds"]) if deferred else 0.0
+    if not deferred or _written(session, float(deferred["at"])):
+        return 0.0
+    return float(deferred["seconds"])
+
+
+def _written(session: StudySession, stamp: float) -> bool:
+    return session.deferred_credit_stamp is not None and session.deferred_credit_stamp >= stamp
 
 
 def write_deferred(service, session: StudySession, live: LiveSession | None) -> bool:
@@ -83,7 +89,7 @@ def write_deferred(service, session: StudySession, live: LiveSession | None) -> 
     if not deferred:
         return False
     stamp = float(deferred["at"])
-    if session.deferred_credit_stamp is not None and session.deferred_credit_stamp >= stamp:
+    if _written(session, stamp):
         return False  # written before: its live state was not saved afterwards
     c = service.c
     delta = ledger_delta(Ledger.from_dict(deferred["ledger"]), live.fold.ledger, session.lesson_id)
@@ -137,11 +143,12 @@ def write_one(service, session_id: int) -> int:
     live = service.live.load(session_id)
     if session is None or session.state == SessionState.ENDED or live is None:
         return 0
-    if not write_deferred(service, session, live):
+    if not live.header.get("deferred"):
         return 0
+    written = write_deferred(service, session, live)  # False: written before, now dropped
     service.save(session, live)
     c.db.commit()
-    return 1
+    return int(written)
 
 
 def register(jobs: dict, config) -> None:

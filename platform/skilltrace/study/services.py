@@ -190,7 +190,7 @@ class StudyService:
         live.header.update(
             learner_id=session.learner_id,
             state=session.state,
-            credited_seconds=session.credited_seconds + unwritten_seconds(live),
+            credited_seconds=session.credited_seconds + unwritten_seconds(session, live),
             check=check.to_header() if check else None,
             last_beat_at=max(live.header.get("last_beat_at") or 0, last.timestamp() if last else 0)
             or None,
