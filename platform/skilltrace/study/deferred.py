@@ -19,34 +19,23 @@ other credit of the session waits; otherwise it writes it itself, as before.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
-from skilltrace.state import LockBusy, held_lock
+from skilltrace.study.due import job_alive, step_due
 from skilltrace.study.ledger import Ledger
 from skilltrace.study.live import LiveSession
 from skilltrace.study.models import SessionState, StudySession
-from skilltrace.study.projection import apply_delta, ledger_delta
-
-log = logging.getLogger(__name__)
+from skilltrace.study.projection import ledger_delta
 
 CREDITS_DUE_KEY = "study:credits_due"
-WRITER_KEY = "study:credit_writer"
-BATCH = 500
-LOCK_WAIT_S = 0.5
-RETRY_AFTER_S = 0.5
-
-
-def writer_alive(service) -> bool:
-    every = float(service.c.config["FACE_CHECK_ISSUE_EVERY_S"])
-    return every > 0 and service.c.state.get(WRITER_KEY) is not None
+WRITER_KEY = "study:credit_writer"  # present while the job writing credits runs
 
 
 def defer(service, session_id: int, live: LiveSession, before: Ledger, stamp: float) -> bool:
     """Leave the credit between ``before`` and ``live.fold.ledger`` to the job (``live`` is
     saved by the caller); False, changing nothing, if it must be written now."""
     header = live.header
-    if header.get("deferred") or not writer_alive(service):
+    if header.get("deferred") or not job_alive(service, WRITER_KEY):
         return False
     lesson_id = live.fold.session.lesson_id if live.fold.session else None
     if lesson_id is None:
@@ -91,21 +80,9 @@ def write_deferred(service, session: StudySession, live: LiveSession | None) -> 
     stamp = float(deferred["at"])
     if _written(session, stamp):
         return False  # written before: its live state was not saved afterwards
-    c = service.c
     delta = ledger_delta(Ledger.from_dict(deferred["ledger"]), live.fold.ledger, session.lesson_id)
     at = datetime.fromtimestamp(stamp, UTC)
-    info = live.fold.ledger.lessons[session.lesson_id]
-    apply_delta(
-        c.db,
-        c.trace,
-        session.learner_id,
-        session.id,
-        session.course_id,
-        info.duration_s,
-        delta,
-        at,
-    )
-    session.credited_seconds += delta.seconds
+    service.write_delta(session, live.fold, delta, at)
     session.deferred_credit_stamp = stamp
     if session.last_heartbeat_at is None or session.last_heartbeat_at.timestamp() < stamp:
         session.last_heartbeat_at = at
@@ -117,23 +94,9 @@ def write_credits() -> int:
     from skilltrace.study.wiring import study_service
 
     service = study_service()
-    c = service.c
-    c.state.set(WRITER_KEY, "1", ttl=3.0 * float(c.config["FACE_CHECK_ISSUE_EVERY_S"]))
-    now = c.clock.now().timestamp()
-    written = 0
-    for member in c.state.take_due(CREDITS_DUE_KEY, now, BATCH):
-        session_id = int(member)
-        try:
-            with held_lock(c.state, f"study:session:{session_id}", wait=LOCK_WAIT_S):
-                written += write_one(service, session_id)
-        except LockBusy:
-            c.db.rollback()
-            c.state.schedule(CREDITS_DUE_KEY, member, now + RETRY_AFTER_S)
-        except Exception:  # one session's failure must not stop the others'
-            c.db.rollback()
-            log.exception("study session %s: its deferred credit could not be written", member)
-            c.state.schedule(CREDITS_DUE_KEY, member, now + RETRY_AFTER_S)
-    return written
+    return step_due(
+        service, CREDITS_DUE_KEY, WRITER_KEY, lambda session_id: write_one(service, session_id)
+    )
 
 
 def write_one(service, session_id: int) -> int:

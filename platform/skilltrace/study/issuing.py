@@ -14,34 +14,19 @@ long ago: without a running job (the demo, a beat that stopped) nothing waits fo
 
 from __future__ import annotations
 
-import logging
-
-from skilltrace.state import LockBusy, held_lock
 from skilltrace.study.deferred import write_deferred
-from skilltrace.study.live import LiveSession
+from skilltrace.study.due import grace_s, job_alive, step_due
+from skilltrace.study.live import CHECKS_DUE_KEY, ISSUER_KEY, LiveSession
 from skilltrace.study.models import CheckKind, SessionState, StudySession
 from skilltrace.study.services import StudyService
-
-log = logging.getLogger(__name__)
-
-BATCH = 500  # sessions taken per run at most; the rest wait for the next run
-LOCK_WAIT_S = 0.5  # a session busy longer than this is tried again next run
-RETRY_AFTER_S = 0.5
-
-
-def grace_s(config) -> float:
-    """How long past its due time a check is left to the job (0: the job is off)."""
-    return 3.0 * float(config["FACE_CHECK_ISSUE_EVERY_S"])
 
 
 def waits_for_job(service: StudyService, live: LiveSession, stamp: float) -> bool:
     """Whether a heartbeat at ``stamp`` finding its check due leaves it to the job."""
-    grace = grace_s(service.c.config)
     return (
-        grace > 0
-        and live.next_check_at is not None
-        and stamp < live.next_check_at + grace
-        and service.live.issuer_alive()
+        live.next_check_at is not None
+        and stamp < live.next_check_at + grace_s(service.c.config)
+        and job_alive(service, ISSUER_KEY)
     )
 
 
@@ -50,22 +35,12 @@ def issue_due_checks() -> int:
     from skilltrace.study.wiring import study_service
 
     service = study_service()
-    c = service.c
-    service.live.mark_issuer_alive(grace_s(c.config))
-    now = c.clock.now()
-    issued = 0
-    for session_id in service.live.take_due_checks(now.timestamp(), BATCH):
-        try:
-            with held_lock(c.state, f"study:session:{session_id}", wait=LOCK_WAIT_S):
-                issued += issue_due_check(service, session_id, now)
-        except LockBusy:
-            c.db.rollback()
-            service.live.schedule_check(session_id, now.timestamp() + RETRY_AFTER_S)
-        except Exception:  # one session's failure must not stop the others'
-            c.db.rollback()
-            log.exception("study session %s: its due check could not be opened", session_id)
-            service.live.schedule_check(session_id, now.timestamp() + RETRY_AFTER_S)
-    return issued
+    now = service.c.clock.now()
+
+    def step(session_id: int) -> int:
+        return issue_due_check(service, session_id, now)
+
+    return step_due(service, CHECKS_DUE_KEY, ISSUER_KEY, step)
 
 
 def issue_due_check(service: StudyService, session_id: int, now) -> int:

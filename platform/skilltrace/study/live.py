@@ -23,7 +23,7 @@ LIVE_TTL_S = 24 * 3600
 SEEN_FRAMES_TTL_S = 7 * 24 * 3600
 SEEN_FRAMES_KEPT = 600  # frame digests remembered per learner (about 25 hours of checks)
 CHECKS_DUE_KEY = "study:checks_due"  # sessions by the time their next random check is due
-ISSUER_KEY = "study:check_issuer"  # present while the job issuing due checks runs
+ISSUER_KEY = "study:check_issuer"  # present while the job opening due checks runs
 
 
 @dataclass
@@ -156,16 +156,6 @@ class LiveStore:
 
     def unschedule_check(self, session_id: int) -> None:
         self.state.unschedule(CHECKS_DUE_KEY, str(session_id))
-
-    def take_due_checks(self, until: float, limit: int) -> list[int]:
-        """Sessions whose check fell due by ``until``, taken off the schedule (earliest first)."""
-        return [int(member) for member in self.state.take_due(CHECKS_DUE_KEY, until, limit)]
-
-    def issuer_alive(self) -> bool:
-        return self.state.get(ISSUER_KEY) is not None
-
-    def mark_issuer_alive(self, ttl: float) -> None:
-        self.state.set(ISSUER_KEY, "1", ttl=ttl)
 
     def frames_seen_before(self, learner_id: int, frames: list[bytes]) -> bool:
         """Whether any of these exact frame bytes were already sent in an earlier check."""

@@ -132,10 +132,16 @@ class StudyService:
                 at=at,
             )
         delta = ledger_delta(before.ledger, result.state.ledger, session.lesson_id)
-        info = result.state.ledger.lessons[session.lesson_id]
+        self.write_delta(session, result.state, delta, at)
+        return result
+
+    def write_delta(self, session: StudySession, fold: StudyState, delta, at: datetime) -> None:
+        """Write a ledger delta of the session to the tables and the trace, and its seconds
+        to the session row."""
+        info = fold.ledger.lessons[session.lesson_id]
         apply_delta(
             self.c.db,
-            trace,
+            self.c.trace,
             session.learner_id,
             session.id,
             session.course_id,
@@ -144,7 +150,6 @@ class StudyService:
             at,
         )
         session.credited_seconds += delta.seconds
-        return result
 
     def issue_check(
         self, session: StudySession, live: LiveSession, kind: str, now: datetime, notice_s=0.0
