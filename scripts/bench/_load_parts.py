@@ -79,7 +79,7 @@ class Player:
             return Reply(response.status, await response.read())
 
 
-def _lower_autogroup(pid: int, nice: int) -> None:
+def set_autogroup_nice(pid: int, nice: int) -> None:
     """Give the session ``pid`` leads the niceness ``nice`` as a whole. With the kernel's
     autogroups on (``/proc/sys/kernel/sched_autogroup_enabled``), each session is scheduled
     as one group against the others at equal weight, whatever its processes' own niceness:
@@ -95,8 +95,11 @@ class FaceWorkers:
     one ``celery worker -B`` on the jobs queue running the beat schedule (``study.issue_checks``
     opens the due checks), in another; both at the same priority."""
 
-    def __init__(self, env: dict, concurrency: int, nice: int = 0, idle: bool = False):
+    def __init__(
+        self, env: dict, concurrency: int, nice: int = 0, idle: bool = False, cpus: str = ""
+    ):
         priority = ["chrt", "--idle", "0"] if idle else ["nice", "-n", str(nice)]
+        pinned = ["taskset", "-c", cpus] if cpus else []
         self.logs, self.processes = [], []
         self.beat_dir = tempfile.TemporaryDirectory(prefix="st-bench-beat-")
         for queue, options in (
@@ -107,7 +110,8 @@ class FaceWorkers:
             self.logs.append(log)
             self.processes.append(
                 subprocess.Popen(
-                    priority
+                    (pinned if queue == "faces" else [])
+                    + priority
                     + [str(CELERY), "-A", "skilltrace.tasks:worker_app", "worker", "-Q", queue]
                     + ["-n", f"{queue}@%h"]
                     + options
@@ -121,7 +125,7 @@ class FaceWorkers:
             )
         self.process, self.jobs = self.processes  # the face workers; the jobs worker
         for process in self.processes:
-            _lower_autogroup(process.pid, 19 if idle else nice)
+            set_autogroup_nice(process.pid, 19 if idle else nice)
 
     def wait_ready(self, timeout=120.0) -> None:
         deadline = time.time() + timeout

@@ -51,32 +51,45 @@ def _proc_stats() -> list[tuple[int, int, float, str]]:
 
 class CpuMeter:
     """CPU seconds used by the server's process group, by the PostgreSQL backends connected
-    to the bench database, and by redis-server (all its clients: other users add noise)."""
+    to the bench database, by redis-server and RabbitMQ (all their clients: other users add
+    noise), and by the whole box."""
 
     def __init__(self, server_pgid: int, database: str, redis_client):
         self.pgid, self.database, self.redis = server_pgid, database, redis_client
 
     def sample(self) -> dict[str, dict[int, float] | float]:
-        server, postgres = {}, {}
+        server, postgres, rabbitmq = {}, {}, {}
         for pid, group, cpu, cmdline in _proc_stats():
             if group == self.pgid:
                 server[pid] = cpu
             elif cmdline.startswith("postgres:") and f" {self.database} " in cmdline:
                 postgres[pid] = cpu
+            elif "beam.smp" in cmdline.split(" ", 1)[0] and "rabbit" in cmdline:
+                rabbitmq[pid] = cpu
         info = self.redis.info("cpu")
         return {
             "server": server,
             "postgres": postgres,
+            "rabbitmq": rabbitmq,
             "redis": info["used_cpu_user"] + info["used_cpu_sys"],
+            "box": _box_busy(),
         }
 
     @staticmethod
     def used(before, after) -> dict[str, float]:
         used = {}
-        for key in ("server", "postgres"):
+        for key in ("server", "postgres", "rabbitmq"):
             used[key] = sum(cpu - before[key].get(pid, 0.0) for pid, cpu in after[key].items())
         used["redis"] = after["redis"] - before["redis"]
+        used["box"] = after["box"] - before["box"]
         return used
+
+
+def _box_busy() -> float:
+    """CPU seconds the whole box has spent busy (all CPUs; /proc/stat, Linux)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
