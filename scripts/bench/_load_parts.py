@@ -93,7 +93,8 @@ def set_autogroup_nice(pid: int, nice: int) -> None:
 class FaceWorkers:
     """``celery worker`` with K processes on the faces queue, in its own process group, and
     one ``celery worker -B`` on the jobs queue running the beat schedule (``study.issue_checks``
-    opens the due checks), in another; both at the same priority."""
+    opens the due checks), in another; both at the same priority (SCHED_IDLE by default, as
+    in compose.yaml, or niced) and weight (their sessions' autogroups)."""
 
     def __init__(
         self, env: dict, concurrency: int, nice: int = 0, idle: bool = False, cpus: str = ""

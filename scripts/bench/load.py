@@ -447,15 +447,16 @@ def main() -> None:
         "--worker-nice",
         type=int,
         default=10,
-        help="niceness of the face workers: on a box they share with the web workers, the "
-        "kernel serves heartbeats first (0: equal shares)",
+        help="niceness of the face workers with --no-worker-idle: on a box they share with "
+        "the web workers, the kernel serves heartbeats first (0: equal shares)",
     )
     parser.add_argument(
         "--worker-idle",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="run the face workers under SCHED_IDLE (chrt --idle) instead of niced: they get "
-        "only the CPU nothing else wants, and a waking web thread preempts them at once",
+        default=True,
+        help="run the face and jobs workers under SCHED_IDLE (chrt --idle), as compose.yaml "
+        "does, instead of niced: they get only the CPU nothing else wants, and a waking web "
+        "thread preempts them at once",
     )
     parser.add_argument(
         "--worker-cpus",
