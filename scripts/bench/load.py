@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass, field
 
 import _world
-from _load_parts import FaceWorkers, Player
+from _load_parts import FaceWorkers, Player, set_autogroup_nice
 from _serve import CpuMeter, Server
 from _world import BenchError, World
 
@@ -273,6 +273,8 @@ def phase(
         server.wait_ready()
         if beats:
             beats.wait_ready()
+            if args.heartbeat_nice:
+                set_autogroup_nice(beats.process.pid, args.heartbeat_nice)
         if workers:
             workers.wait_ready()
         heartbeat_s = PRODUCTION["HEARTBEAT_S"] / args.scale
@@ -470,6 +472,13 @@ def main() -> None:
         default=0,
         help="of the web workers, how many serve only heartbeats (a gunicorn of their own, "
         "as behind a proxy routing heartbeats by path); 0: every worker serves everything",
+    )
+    parser.add_argument(
+        "--heartbeat-nice",
+        type=int,
+        default=0,
+        help="with --heartbeat-workers, the niceness of their gunicorn's session (negative: "
+        "a larger CPU weight than the rest of the box, as cpu_shares would give a container)",
     )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--compare-at", type=int, default=50, help="also run checks in web")
