@@ -80,6 +80,7 @@ class Tally:
     heartbeats: list[float] = field(default_factory=list)
     issuing: list[float] = field(default_factory=list)  # the heartbeats that issued a check
     after: list[float] = field(default_factory=list)  # the first heartbeat after a verdict
+    during: list[float] = field(default_factory=list)  # sent while the learner's answer ran
     others: list[float] = field(default_factory=list)  # every other heartbeat
     checks: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -96,6 +97,7 @@ class Tally:
         self.heartbeats += other.heartbeats
         self.issuing += other.issuing
         self.after += other.after
+        self.during += other.during
         self.others += other.others
         self.checks += other.checks
         self.generator_cpu_s += other.generator_cpu_s
@@ -179,6 +181,7 @@ async def _learner(ports, learner, bursts, lesson_id, heartbeat_s, window, tally
             next_beat += heartbeat_s
             now = time.time()
             began = time.perf_counter()
+            answer_running = task is not None and not task.done()
             response = await client.post(
                 f"/api/v1/study/sessions/{session_id}/heartbeats",
                 base=beats_base,
@@ -202,6 +205,8 @@ async def _learner(ports, learner, bursts, lesson_id, heartbeat_s, window, tally
                     tally.issuing.append(elapsed)
                 elif verdicts:
                     tally.after.append(elapsed)
+                elif answer_running:
+                    tally.during.append(elapsed)
                 else:
                     tally.others.append(elapsed)
             verdicts.clear()
@@ -398,6 +403,11 @@ def row(label: str, result: dict, args) -> tuple[float, float, bool]:
         print(
             f"    {len(t.after)} heartbeats followed a verdict: p50 {pct(t.after, 50):.1f} ms,"
             f" p95 {pct(t.after, 95):.1f} ms"
+        )
+    if t.during:
+        print(
+            f"    {len(t.during)} heartbeats sent while the learner's answer was in flight:"
+            f" p50 {pct(t.during, 50):.1f} ms, p95 {pct(t.during, 95):.1f} ms"
         )
     if t.others and (t.issuing or t.after):
         print(
