@@ -180,6 +180,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Answer a quiet heartbeat of a session this process already verified before Flask's "
         "request dispatch (same checks and answer; anything else goes through Flask).",
     ),
+    Setting(
+        "HEARTBEAT_SERVER_TIMING",
+        False,
+        "Add a Server-Timing header (time inside the app, quiet or Flask path) to heartbeat "
+        "answers; the load benchmark reads it.",
+    ),
     Setting("POSITION_TOLERANCE_S", 3.0, "Allowed drift between video position and wall time."),
     Setting("LESSON_COMPLETION_RATIO", 0.95, "Coverage at which a lesson is complete."),
     Setting("DAILY_CAP_HOUR_UNITS", 8, "Most 学时 credited per learner per day."),

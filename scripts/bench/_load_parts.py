@@ -24,6 +24,15 @@ class Reply:
 
     status_code: int
     body: bytes
+    server_timing: str = ""  # the answer's Server-Timing header, if any
+
+    @property
+    def server_ms(self) -> tuple[float, str] | None:
+        """(milliseconds inside the app, "quiet" or "flask") from ``Server-Timing``."""
+        if not self.server_timing.startswith("app;"):
+            return None
+        fields = dict(part.split("=", 1) for part in self.server_timing.split(";")[1:])
+        return float(fields["dur"]), fields.get("desc", "")
 
     def json(self):
         import json
@@ -72,7 +81,8 @@ class Player:
         async with self.session.post(
             (base or self.base) + path, json=json, data=body, headers=headers
         ) as response:
-            return Reply(response.status, await response.read())
+            body = await response.read()
+            return Reply(response.status, body, response.headers.get("Server-Timing", ""))
 
     async def get(self, path) -> Reply:
         async with self.session.get(self.base + path) as response:

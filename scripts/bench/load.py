@@ -70,6 +70,7 @@ def scaled_settings(scale: float, broker: str) -> dict:
         # for 1/S s): a check is seen up to ~2 heartbeats after it fell due.
         "FACE_CHECK_ISSUE_EVERY_S": 0.5,
         "LOGIN_MAX_ATTEMPTS_PER_IP": 100000,
+        "HEARTBEAT_SERVER_TIMING": True,  # each answer says its time inside the app
         "STUDY_SESSION_TTL_S": 600,
     }
 
@@ -82,6 +83,8 @@ class Tally:
     after: list[float] = field(default_factory=list)  # the first heartbeat after a verdict
     during: list[float] = field(default_factory=list)  # sent while the learner's answer ran
     others: list[float] = field(default_factory=list)  # every other heartbeat
+    inside: list[float] = field(default_factory=list)  # the same heartbeats' time in the app
+    through_flask: int = 0  # of them, answered by Flask (not the quiet path)
     checks: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     refused: dict = field(default_factory=dict)
@@ -99,6 +102,8 @@ class Tally:
         self.after += other.after
         self.during += other.during
         self.others += other.others
+        self.inside += other.inside
+        self.through_flask += other.through_flask
         self.checks += other.checks
         self.generator_cpu_s += other.generator_cpu_s
         self.failures += other.failures
@@ -201,6 +206,9 @@ async def _learner(ports, learner, bursts, lesson_id, heartbeat_s, window, tally
             check = response.json()["check"]
             if measured(now, time.time()):
                 tally.heartbeats.append(elapsed)
+                if response.server_ms:
+                    tally.inside.append(response.server_ms[0])
+                    tally.through_flask += response.server_ms[1] == "flask"
                 if check and check["id"] not in answering:
                     tally.issuing.append(elapsed)
                 elif verdicts:
@@ -374,6 +382,11 @@ def pct(values: list[float], q: float) -> float:
     )
 
 
+def _middle(values: list[float]) -> int:
+    """The index of the median value (the upper one of an even count)."""
+    return sorted(range(len(values)), key=values.__getitem__)[len(values) // 2]
+
+
 def row(label: str, result: dict, args) -> tuple[float, float, bool]:
     t = result["tally"]
     hb95, ck95 = pct(t.heartbeats, 95), pct(t.checks, 95)
@@ -413,6 +426,12 @@ def row(label: str, result: dict, args) -> tuple[float, float, bool]:
         print(
             f"    {len(t.others)} other heartbeats: p50 {pct(t.others, 50):.1f} ms,"
             f" p95 {pct(t.others, 95):.1f} ms, p99 {pct(t.others, 99):.1f} ms"
+        )
+    if t.inside:
+        print(
+            f"    inside the app (Server-Timing): p50 {pct(t.inside, 50):.2f} ms, p95"
+            f" {pct(t.inside, 95):.2f} ms, p99 {pct(t.inside, 99):.2f} ms;"
+            f" {t.through_flask} of {len(t.inside)} through Flask"
         )
     if result.get("jobs_cpu"):
         print(
@@ -537,27 +556,35 @@ def main() -> None:
                     if ok:
                         best = (int(sim * scale), hb95, ck95)
                     continue
-                ratios, held = [], []
+                ratios, inside, held = [], [], []
                 baseline = f"{int(sim * scale)} learners, no checks"
                 base = phase(world, room, sim, args, True, bursts, checks=False)
                 base_before, _ck, _ok = row(f"{baseline} (before round 1)", base, args)
+                in_before = pct(base["tally"].inside, 95)
                 for n in range(1, args.rounds + 1):
                     result = phase(world, room, sim, args, True, bursts)
                     hb95, ck95, ok = row(f"{label} on workers (round {n})", result, args)
                     base = phase(world, room, sim, args, True, bursts, checks=False)
                     base_after, _ck, _ok = row(f"{baseline} (after round {n})", base, args)
+                    in_after = pct(base["tally"].inside, 95)
                     # Bracketed: the shared box drifts over minutes, so each round is compared
                     # with the mean of the baselines measured just before and just after it.
                     ratios.append(hb95 / ((base_before + base_after) / 2))
+                    inside.append(pct(result["tally"].inside, 95) / ((in_before + in_after) / 2))
                     held.append((ok, hb95, ck95))
-                    base_before = base_after
+                    base_before, in_before = base_after, in_after
                 row(f"{label} in web", phase(world, room, sim, args, False, bursts), args)
-                middle = sorted(range(len(ratios)), key=ratios.__getitem__)[len(ratios) // 2]
+                middle = _middle(ratios)
                 print(
                     "  heartbeat p95 with checks on workers / without checks (the mean of the"
                     " baselines before and after each round):"
                     f" {', '.join(f'{r:.2f}' for r in ratios)};"
                     f" median {ratios[middle]:.2f} (target <= 1.2)"
+                )
+                print(
+                    "  the same, inside the app only (Server-Timing p95):"
+                    f" {', '.join(f'{r:.2f}' for r in inside)};"
+                    f" median {inside[_middle(inside)]:.2f}"
                 )
                 if sim in populations and all(ok for ok, _hb, _ck in held):
                     _ok, hb95, ck95 = held[middle]

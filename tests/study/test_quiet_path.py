@@ -167,3 +167,19 @@ def test_the_setting_off_sends_every_heartbeat_through_flask(app, study):
         for _ in range(3):
             assert study.beat(15).status_code == 200
     assert len(paths) == 3
+
+
+def test_server_timing_says_the_time_in_the_app_and_the_path_when_asked(app, study):
+    study.signed_in()
+    assert "Server-Timing" not in study.beat(15).headers  # off by default
+    app.config["HEARTBEAT_SERVER_TIMING"] = True
+    app.config["HEARTBEAT_QUIET_PATH"] = False
+    by_flask = study.beat(15).headers["Server-Timing"]
+    app.config["HEARTBEAT_QUIET_PATH"] = True
+    quiet = study.beat(15).headers["Server-Timing"]
+    for header, path in ((by_flask, "flask"), (quiet, "quiet")):
+        name, duration, description = header.split(";")
+        assert name == "app" and description == f"desc={path}"
+        assert 0 < float(duration.removeprefix("dur=")) < 10_000
+    other = study.start()  # not a heartbeat: no header
+    assert "Server-Timing" not in other.headers

@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 
 from flask import Flask
 from werkzeug.http import parse_cookie
@@ -66,6 +67,7 @@ class QuietHeartbeats:
                     *self._hook_headers(_secure(environ)),
                     ("Vary", "Cookie"),
                 ]
+                environ["skilltrace.quiet_heartbeat"] = True
                 start_response("200 OK", headers)
                 return [data]
         return self.wsgi_app(environ, start_response)
@@ -171,5 +173,29 @@ def _secure(environ) -> bool:
     )
 
 
+class HeartbeatTiming:
+    """WSGI middleware adding ``Server-Timing: app;dur=<ms>;desc=<quiet|flask>`` to heartbeat
+    answers (W3C Server Timing: shown by a browser's developer tools, read by the load
+    benchmark to tell the server's time from the client's). On with HEARTBEAT_SERVER_TIMING."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+
+    def __call__(self, environ, start_response):
+        if not self.app.config["HEARTBEAT_SERVER_TIMING"] or not PATH.fullmatch(
+            environ.get("PATH_INFO", "")
+        ):
+            return self.wsgi_app(environ, start_response)
+        began = time.perf_counter()
+
+        def timed_start_response(status, headers, exc_info=None):
+            elapsed = (time.perf_counter() - began) * 1000
+            path = "quiet" if environ.get("skilltrace.quiet_heartbeat") else "flask"
+            headers = [*headers, ("Server-Timing", f"app;dur={elapsed:.3f};desc={path}")]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, timed_start_response)
+
+
 def init_app(app: Flask) -> None:
-    app.wsgi_app = QuietHeartbeats(app, app.wsgi_app)
+    app.wsgi_app = HeartbeatTiming(app, QuietHeartbeats(app, app.wsgi_app))
