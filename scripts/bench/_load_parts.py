@@ -16,6 +16,9 @@ import _world
 from _world import BenchError
 
 CELERY = Path(sys.executable).parent / "celery"
+# The jobs worker's weight against the web's: nice 6 is 272 against 1024, about the quarter
+# compose.yaml gives it (cpu_shares: 256 against 1024).
+JOBS_AUTOGROUP_NICE = 6
 
 
 @dataclass
@@ -103,8 +106,10 @@ def set_autogroup_nice(pid: int, nice: int) -> None:
 class FaceWorkers:
     """``celery worker`` with K processes on the faces queue, in its own process group, and
     one ``celery worker -B`` on the jobs queue running the beat schedule (``study.issue_checks``
-    opens the due checks), in another; both at the same priority (SCHED_IDLE by default, as
-    in compose.yaml, or niced) and weight (their sessions' autogroups)."""
+    opens the due checks), in another. As in compose.yaml, the face workers run at a low
+    priority (SCHED_IDLE by default, or niced) and the jobs worker at normal priority with a
+    quarter of the web's weight (autogroup nice 6, as ``cpu_shares: 256``): heartbeats stay
+    quiet only while its jobs keep time, and face work must not starve it."""
 
     def __init__(
         self, env: dict, concurrency: int, nice: int = 0, idle: bool = False, cpus: str = ""
@@ -121,8 +126,7 @@ class FaceWorkers:
             self.logs.append(log)
             self.processes.append(
                 subprocess.Popen(
-                    (pinned if queue == "faces" else [])
-                    + priority
+                    (pinned + priority if queue == "faces" else [])
                     + [str(CELERY), "-A", "skilltrace.tasks:worker_app", "worker", "-Q", queue]
                     + ["-n", f"{queue}@%h"]
                     + options
@@ -135,8 +139,8 @@ class FaceWorkers:
                 )
             )
         self.process, self.jobs = self.processes  # the face workers; the jobs worker
-        for process in self.processes:
-            set_autogroup_nice(process.pid, 19 if idle else nice)
+        set_autogroup_nice(self.process.pid, 19 if idle else nice)
+        set_autogroup_nice(self.jobs.pid, JOBS_AUTOGROUP_NICE)
 
     def wait_ready(self, timeout=120.0) -> None:
         deadline = time.time() + timeout

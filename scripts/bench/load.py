@@ -485,7 +485,7 @@ def main() -> None:
         "--worker-idle",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="run the face and jobs workers under SCHED_IDLE (chrt --idle), as compose.yaml "
+        help="run the face workers under SCHED_IDLE (chrt --idle), as compose.yaml "
         "does, instead of niced: they get only the CPU nothing else wants, and a waking web "
         "thread preempts them at once",
     )
