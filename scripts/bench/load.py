@@ -14,7 +14,8 @@ camera-like frames (3 JPEGs of obama/obama1.jpg, 640x480, shifted and noised: ``
 polling the 202 verdict as the player does.
 
 Time scaling: every server timing is divided by ``--scale`` (heartbeat every 15/S s, a check
-every 300/S-900/S s after the last one), so one simulated learner sends the requests of S
+every 300/S-900/S s after the last one, the class-access re-check every 60/S s rounded to
+whole seconds), so one simulated learner sends the requests of S
 production learners; populations are reported as production learners (simulated x S). The
 answer window (60 s) and session TTL stay as in production. Checks are match only
 (``FACE_CHALLENGE=none``: the frames are of a still photo) with the replay memory off (it
@@ -51,7 +52,12 @@ from _serve import CpuMeter, Server
 from _world import BenchError, World
 
 HEARTBEAT_P95_MS, CHECK_P95_MS = 100.0, 3000.0
-PRODUCTION = {"HEARTBEAT_S": 15.0, "FACE_CHECK_MIN_S": 300, "FACE_CHECK_MAX_S": 900}
+PRODUCTION = {
+    "HEARTBEAT_S": 15.0,
+    "FACE_CHECK_MIN_S": 300,
+    "FACE_CHECK_MAX_S": 900,
+    "STUDY_ACCESS_RECHECK_S": 60,
+}
 GENERATORS = 2
 
 
@@ -60,6 +66,11 @@ def scaled_settings(scale: float, broker: str) -> dict:
         "HEARTBEAT_S": PRODUCTION["HEARTBEAT_S"] / scale,
         "FACE_CHECK_MIN_S": int(PRODUCTION["FACE_CHECK_MIN_S"] / scale),
         "FACE_CHECK_MAX_S": int(PRODUCTION["FACE_CHECK_MAX_S"] / scale),
+        # Every minute a running session re-checks class and provider through the database
+        # (every 4th heartbeat in production). Scaled too (whole seconds: an int setting), so
+        # every phase has production's mix of quiet and re-checking beats, spread over time,
+        # not one wave of them 60 s after the sign-ins that a window may or may not catch.
+        "STUDY_ACCESS_RECHECK_S": max(1, round(PRODUCTION["STUDY_ACCESS_RECHECK_S"] / scale)),
         "FACE_CHALLENGE": "none",
         # The frames are of one still photo, which the replay memory rightly refuses as soon
         # as a learner shows it twice: left on, the run measures a storm of refused retries,
