@@ -61,7 +61,8 @@ PRODUCTION = {
 GENERATORS = 2
 
 
-def scaled_settings(scale: float, broker: str) -> dict:
+def scaled_settings(scale: float, broker: str, recheck_scaled: bool = True) -> dict:
+    recheck = PRODUCTION["STUDY_ACCESS_RECHECK_S"]
     return {
         "HEARTBEAT_S": PRODUCTION["HEARTBEAT_S"] / scale,
         "FACE_CHECK_MIN_S": int(PRODUCTION["FACE_CHECK_MIN_S"] / scale),
@@ -70,7 +71,7 @@ def scaled_settings(scale: float, broker: str) -> dict:
         # (every 4th heartbeat in production). Scaled too (whole seconds: an int setting), so
         # every phase has production's mix of quiet and re-checking beats, spread over time,
         # not one wave of them 60 s after the sign-ins that a window may or may not catch.
-        "STUDY_ACCESS_RECHECK_S": max(1, round(PRODUCTION["STUDY_ACCESS_RECHECK_S"] / scale)),
+        "STUDY_ACCESS_RECHECK_S": max(1, round(recheck / scale)) if recheck_scaled else recheck,
         "FACE_CHALLENGE": "none",
         # The frames are of one still photo, which the replay memory rightly refuses as soon
         # as a learner shows it twice: left on, the run measures a storm of refused retries,
@@ -276,7 +277,7 @@ def phase(
     import redis
 
     broker = args.broker if on_workers else ""
-    settings = scaled_settings(args.scale, broker)
+    settings = scaled_settings(args.scale, broker, args.scale_access_recheck)
     if not checks:
         settings.update(FACE_CHECK_MIN_S=10**6, FACE_CHECK_MAX_S=10**6)
     env = world.env(**settings)
@@ -519,6 +520,14 @@ def main() -> None:
         default=0,
         help="with --heartbeat-workers, the niceness of their gunicorn's session (negative: "
         "a larger CPU weight than the rest of the box, as cpu_shares would give a container)",
+    )
+    parser.add_argument(
+        "--scale-access-recheck",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time-scale the class-access re-check like every other timing (production's "
+        "mix: 1 heartbeat in 4 goes through the database); --no-scale-access-recheck keeps "
+        "it at 60 s, as the runs before 2026-11-30's sixth session did",
     )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--compare-at", type=int, default=50, help="also run checks in web")
