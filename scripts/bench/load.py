@@ -218,9 +218,10 @@ async def _learner(ports, learner, bursts, lesson_id, heartbeat_s, window, tally
             check = response.json()["check"]
             if measured(now, time.time()):
                 tally.heartbeats.append(elapsed)
-                if response.server_ms:
-                    tally.inside.append(response.server_ms[0])
-                    tally.through_flask += response.server_ms[1] == "flask"
+                inside = response.server_ms
+                if inside:
+                    tally.inside.append(inside[0])
+                    tally.through_flask += inside[1] == "flask"
                 if check and check["id"] not in answering:
                     tally.issuing.append(elapsed)
                 elif verdicts:
