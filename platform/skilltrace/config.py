@@ -193,8 +193,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "STUDY_ACCESS_RECHECK_S",
         60,
-        "How often a running session re-checks that its class "
-        "is open and its provider may credit hours (seconds).",
+        "How often a running session re-checks that its class is open and its provider "
+        "may credit hours (seconds). The study.recheck_access job does it for every running "
+        "session every half this; heartbeats do it only when the job has not. Under 2: "
+        "heartbeats do it all.",
     ),
     # -- subsidy ---------------------------------------------------------------------------
     Setting(

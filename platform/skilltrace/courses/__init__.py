@@ -12,6 +12,8 @@ For the study domain — the one call, and the crediting switch::
     crediting_allowed(class_, today=None) -> bool
     # False once the class is not open (approved, start <= today <= end), its course is not
     # approved, or its provider is suspended/blacklisted: running classes stop crediting.
+    study_refusals([(key, learner_id, lesson_id), ...], today) -> {key: error code}
+    # study_access's verdict for many sessions in two queries per thousand (refused only).
 
 (Both are also importable from ``skilltrace.courses.services``.) Lesson facts for crediting:
 ``Lesson.duration_s`` (probed with OpenCV), ``Course.required_tenths`` (学时 × 10) and the
@@ -36,8 +38,9 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from skilltrace.courses.classes import StudyAccess, crediting_allowed, study_access
+from skilltrace.courses.refusals import study_refusals
 
-__all__ = ["StudyAccess", "crediting_allowed", "init_app", "study_access"]
+__all__ = ["StudyAccess", "crediting_allowed", "init_app", "study_access", "study_refusals"]
 
 
 def init_app(app: Flask) -> None:

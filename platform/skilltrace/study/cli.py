@@ -1,5 +1,5 @@
 """``flask study …``: rebuild the ledger from the trace; end sessions whose heartbeats stopped;
-open the random checks that fell due."""
+open the random checks that fell due; end sessions whose learner may no longer study."""
 
 from __future__ import annotations
 
@@ -76,3 +76,12 @@ def issue_checks_command():
     from skilltrace.study.issuing import issue_due_checks
 
     click.echo(f"{issue_due_checks()} checks opened")
+
+
+@study_cli.command("recheck-access")
+def recheck_access_command():
+    """End running sessions whose class closed, whose course lost its approval, whose provider
+    was suspended or whose learner left the class."""
+    from skilltrace.study.access import recheck_access
+
+    click.echo(f"{recheck_access()} sessions ended")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from skilltrace.sessions import require_guard
+from skilltrace.study.access import access_checked_at
 from skilltrace.study.deferred import announce, defer, deferred_at
 from skilltrace.study.issuing import waits_for_job
 from skilltrace.study.live import HeartbeatResult, LiveSession, OpenCheck
@@ -127,9 +128,11 @@ def _fold_quietly(
     leaving ``live`` as it was."""
     header, stamp = live.header, now.timestamp()
     check = OpenCheck.from_header(header.get("check"))
+    if header.get("state") not in RUNNING_STATES:
+        return None
+    access_at = access_checked_at(service, header, stamp)
     if (
-        header.get("state") not in RUNNING_STATES
-        or stamp - header.get("access_at", 0) >= service.c.config["STUDY_ACCESS_RECHECK_S"]
+        stamp - access_at >= service.c.config["STUDY_ACCESS_RECHECK_S"]
         or (check is not None and now > check.deadline_at)
         or (check is None and header["state"] == SessionState.SUSPENDED)
         or (
@@ -152,7 +155,7 @@ def _fold_quietly(
     ):
         live.fold = before  # a credit to write now: through the database
         return None
-    header["last_beat_at"] = stamp
+    header["last_beat_at"], header["access_at"] = stamp, access_at
     return HeartbeatResult(session_id, header["state"], header["credited_seconds"], check, live)
 
 
@@ -162,12 +165,16 @@ def _with_rows(service: StudyService, learner, session_id: int, beat: dict, now:
     once and the account loaded only for an access re-check (each query here is paid by one
     heartbeat in every few dozen, the slowest ones)."""
     session = service.own_session(learner, session_id)
+    if session.state == SessionState.ENDED and session.end_reason == "not_allowed":
+        service.c.access(_user(service, learner), session.lesson_id, now)  # says why
     require_running(session)
     live = live if live is not None else service.load_live(session)
     stamp = now.timestamp()
-    if stamp - live.header.get("access_at", 0) >= service.c.config["STUDY_ACCESS_RECHECK_S"]:
+    access_at = access_checked_at(service, live.header, stamp)
+    if stamp - access_at >= service.c.config["STUDY_ACCESS_RECHECK_S"]:
         service.check_access(_user(service, learner), session, live, now)
-        live.header["access_at"] = stamp
+        access_at = stamp
+    live.header["access_at"] = access_at
     check = service.expire_overdue_check(session, live, now, service.open_check(session))
     service.apply(session, live, {"type": "heartbeat", **beat}, now)
     session.last_heartbeat_at = now

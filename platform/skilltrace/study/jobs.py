@@ -113,8 +113,10 @@ def register(app) -> None:
     jobs = app.extensions.setdefault("skilltrace.jobs", {})
     jobs["study.sweep"] = (sweep_sessions, SWEEP_EVERY_S)
     jobs["study.expire_checks"] = (expire_checks, EXPIRE_EVERY_S)
+    from skilltrace.study.access import register as register_access
     from skilltrace.study.deferred import register as register_writing
     from skilltrace.study.issuing import register as register_issuing
 
     register_issuing(jobs, app.config)
     register_writing(jobs, app.config)
+    register_access(jobs, app.config)
