@@ -28,6 +28,7 @@ class Reply:
     status_code: int
     body: bytes
     server_timing: str = ""  # the answer's Server-Timing header, if any
+    retry_after: float = 1.0  # the answer's Retry-After (a 202's: when to poll again)
 
     @property
     def server_ms(self) -> tuple[float, str] | None:
@@ -84,12 +85,21 @@ class Player:
         async with self.session.post(
             (base or self.base) + path, json=json, data=body, headers=headers
         ) as response:
-            body = await response.read()
-            return Reply(response.status, body, response.headers.get("Server-Timing", ""))
+            return await _reply(response)
 
     async def get(self, path) -> Reply:
         async with self.session.get(self.base + path) as response:
-            return Reply(response.status, await response.read())
+            return await _reply(response)
+
+
+async def _reply(response) -> Reply:
+    headers = response.headers
+    return Reply(
+        response.status,
+        await response.read(),
+        headers.get("Server-Timing", ""),
+        float(headers.get("Retry-After", 1)),
+    )
 
 
 def set_autogroup_nice(pid: int, nice: int) -> None:

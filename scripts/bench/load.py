@@ -11,7 +11,8 @@ other app's workers consume, or they take the bench's tasks). Simulated learners
 aiohttp, in 2 generator processes) log in over HTTP, start a session, answer its sign-in check,
 then heartbeat every ``HEARTBEAT_S`` and answer every check the server issues with fresh
 camera-like frames (3 JPEGs of obama/obama1.jpg, 640x480, shifted and noised: ``_world``),
-polling the 202 verdict as the player does.
+polling the 202 verdict as the player does (after the answer's ``Retry-After``, 1 s: not
+scaled, as it is the player's pace while a face worker is at the burst, not a study timing).
 
 Time scaling: every server timing is divided by ``--scale`` (heartbeat every 15/S s, a check
 every 300/S-900/S s after the last one, the class-access re-check every 60/S s rounded to
@@ -27,8 +28,9 @@ in turn with the checks on workers, starting and ending with a baseline (the mac
 shared and drifts over minutes: each round is compared with the mean of the baselines just
 before and after it, and the ratio is the median of the rounds'), and once with checks
 answered inside the web workers (no broker: tasks run eagerly).
-Random checks are opened and deferred credits written by the ``study.issue_checks`` and
-``study.write_credits`` jobs, on a jobs worker running beat, as in production.
+Random checks are opened, deferred credits written and class access re-checked by the
+``study.issue_checks``, ``study.write_credits`` and ``study.recheck_access`` jobs, on a jobs
+worker running beat, as in production.
 A population is sustained when heartbeat p95 <= 100 ms, check-answer p95 <= 3 s (at least
 one check measured) and no request failed. The measured window opens once every learner's
 sign-in check passed (models loaded, sessions active). The last line is
@@ -158,6 +160,12 @@ async def _learner(ports, learner, bursts, lesson_id, heartbeat_s, window, tally
         verdicts: list = []
 
         async def answer(check, first=False):
+            try:
+                await answering_check(check, first)
+            except Exception as error:  # a crashed answer must show, not hang the warm-up
+                tally.failures.append(f"answer crashed: {error!r}")
+
+        async def answering_check(check, first):
             began = time.time()
             while check is not None:
                 frames = (
@@ -170,8 +178,8 @@ async def _learner(ports, learner, bursts, lesson_id, heartbeat_s, window, tally
                     files=files,
                     headers=headers,
                 )
-                while response.status_code == 202:
-                    await asyncio.sleep(0.25)
+                while response.status_code == 202:  # as the player: after Retry-After
+                    await asyncio.sleep(response.retry_after)
                     response = await client.get(response.json()["poll"])
                 if response.status_code != 200:
                     tally.failures.append(f"answer {response.status_code} {response.text[:200]}")
@@ -448,7 +456,7 @@ def row(label: str, result: dict, args) -> tuple[float, float, bool]:
         )
     if result.get("jobs_cpu"):
         print(
-            "    jobs worker and beat (opening due checks, writing credits):"
+            "    jobs worker and beat (due checks, credits, access re-checks):"
             f" {result['jobs_cpu']:.1f} s CPU"
         )
     print(f"    load generators: {t.generator_cpu_s:.1f} s CPU in the window, on the same box")

@@ -65,7 +65,7 @@ def recheck_access() -> int:
     for session_id in sorted(refused):
         try:
             with held_lock(c.state, f"study:session:{session_id}", wait=LOCK_WAIT_S):
-                ended += _end_if_refused(service, session_id, now)
+                ended += _end_if_refused(service, session_id)
         except LockBusy:
             c.db.rollback()
             left += 1
@@ -81,9 +81,9 @@ def recheck_access() -> int:
     return ended
 
 
-def _end_if_refused(service: StudyService, session_id: int, now) -> int:
+def _end_if_refused(service: StudyService, session_id: int) -> int:
     """1 if the session (its lock held) was running and its access is now refused (it is
-    ended by ``check_access``), else 0."""
+    ended by ``check_access``, at this moment: after any heartbeat folded meanwhile), else 0."""
     from skilltrace.identity.models import User
 
     c = service.c
@@ -91,8 +91,9 @@ def _end_if_refused(service: StudyService, session_id: int, now) -> int:
     if session is None or session.state == SessionState.ENDED:
         return 0
     learner = c.db.get(User, session.learner_id)
+    live = service.live.load(session_id)
     try:
-        service.check_access(learner, session, service.live.load(session_id), now)
+        service.check_access(learner, session, live, c.clock.now())
     except DomainError:
         return 1  # ended and committed
     c.db.rollback()
