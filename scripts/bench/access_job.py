@@ -98,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.sessions.split(","))
     with World() as world:
-        room = world.classroom(learners=1, lesson_seconds=60)
+        room = world.classroom(learners=1, lesson_seconds=3600)
         with world.app.app_context():
             from skilltrace.courses import study_access
             from skilltrace.extensions import db
