@@ -15,11 +15,11 @@ For the study domain — the one call, and the crediting switch::
     study_refusals([(key, learner_id, lesson_id), ...], today) -> {key: error code}
     # study_access's verdict for many sessions in two queries per thousand (refused only).
 
-(Both are also importable from ``skilltrace.courses.services``.) Lesson facts for crediting:
-``Lesson.duration_s`` (probed with OpenCV), ``Course.required_tenths`` (学时 × 10) and the
-``MINUTES_PER_HOUR_UNIT`` setting. The learner's lesson page includes every template in
-``skilltrace.courses.views.learner.LESSON_PANELS`` (context: lesson, class_, course, access) —
-that is where study adds its supervised player. Lesson videos are served at
+(The first two are also importable from ``skilltrace.courses.services``.) Lesson facts for
+crediting: ``Lesson.duration_s`` (probed with OpenCV), ``Course.required_tenths`` (学时 × 10)
+and the ``MINUTES_PER_HOUR_UNIT`` setting. The learner's lesson page includes every template
+in ``skilltrace.courses.views.learner.LESSON_PANELS`` (context: lesson, class_, course,
+access) — that is where study adds its supervised player. Lesson videos are served at
 ``url_for("courses.lesson_video", lesson_id=...)`` (Range requests; members of an open class,
 the provider's staff and regulators in scope only).
 
