@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -33,15 +32,15 @@ from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, Role, User
 from skilltrace.notices.services import notify_provider_staff
 from skilltrace.state import LiveState
+from skilltrace.timefmt import BEIJING
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 JOIN_FAILURES_MAX = 10  # wrong class codes per learner per window
 JOIN_WINDOW_S = 900
 
 
 def local_today() -> date:
     """Today's date in Asia/Shanghai (class dates are local dates)."""
-    return datetime.now(SHANGHAI).date()
+    return datetime.now(BEIJING).date()
 
 
 @dataclass(frozen=True)

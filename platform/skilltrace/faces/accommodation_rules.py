@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from skilltrace.errors import DomainError
 from skilltrace.faces.appeal_models import AccommodationKind, AccommodationStatus
-from skilltrace.study.crediting import local_zone
+from skilltrace.timefmt import BEIJING
 
 CHALLENGE, MATCH_ONLY, ATTENDED = "challenge", "match_only", "attended"
 MAX_GRANT_DAYS = 366
@@ -99,4 +99,5 @@ def attendance_refusal(
 
 
 def beijing_date(at: datetime) -> date:
-    return at.astimezone(local_zone("Asia/Shanghai")).date()
+    """The day in Beijing of a moment."""
+    return at.astimezone(BEIJING).date()

@@ -18,7 +18,6 @@ import struct
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -29,10 +28,10 @@ from skilltrace.extensions import db
 from skilltrace.identity.models import User, utcnow
 from skilltrace.study.crediting import CreditingRules, attested_units
 from skilltrace.study.models import CreditedTime, FaceCheck, StudySession
+from skilltrace.timefmt import BEIJING
 from skilltrace.traces.models import TraceEvent, TraceHead
 from skilltrace.traces.services import verify_learner
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 PAYLOAD = struct.Struct(">IIII")  # learner id, class id, trace seq, attested tenths
 MAC_BYTES = 10
 

@@ -11,15 +11,14 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from skilltrace.courses.models import Lesson, TrainingClass
 from skilltrace.oversight.progress import LearnerProgress, class_lessons, class_progress
+from skilltrace.timefmt import BEIJING
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BLOCK = 64 * 1024
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, not_, or_, select, true
@@ -30,8 +29,8 @@ from skilltrace.extensions import db
 from skilltrace.identity.models import Provider, Role, User
 from skilltrace.regions import SHAANXI_CITIES
 from skilltrace.study.models import FaceCheck, LessonProgress, StudySession
+from skilltrace.timefmt import BEIJING
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 PER_PAGE = 50
 MAX_PER_PAGE = 200
 COUNT_CAP = 5000  # totals are counted up to here; more reads "more than 5000"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,8 +17,7 @@ from skilltrace.courses.labels import duration as video_clock
 from skilltrace.courses.messages import MESSAGES as REFUSALS
 from skilltrace.faces.messages import distances_text, engine_message
 from skilltrace.study.labels import CHECK_KINDS, CHECK_STATUSES  # noqa: F401 (re-exported)
-
-BEIJING = ZoneInfo("Asia/Shanghai")
+from skilltrace.timefmt import BEIJING
 
 EVENT_NAMES = {
     "session_started": _l("Study session started"),

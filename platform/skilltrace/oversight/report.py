@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -22,20 +21,19 @@ from skilltrace.identity.models import Provider, utcnow
 from skilltrace.oversight.models import ClassCategory, MonthlyAggregate
 from skilltrace.oversight.targets import CATEGORIES, METRICS, RATE_METRICS, targets_for
 from skilltrace.regions import SHAANXI, SHAANXI_CITIES
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from skilltrace.timefmt import BEIJING
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """Start and end (exclusive) of ``YYYY-MM`` in Beijing time."""
     year, number = (int(x) for x in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=SHANGHAI)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=SHANGHAI)
+    start = datetime(year, number, 1, tzinfo=BEIJING)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=BEIJING)
     return start, end
 
 
 def this_month(now: datetime | None = None) -> str:
-    return (now or utcnow()).astimezone(SHANGHAI).strftime("%Y-%m")
+    return (now or utcnow()).astimezone(BEIJING).strftime("%Y-%m")
 
 
 def previous_month(month: str) -> str:
@@ -204,4 +202,4 @@ def report_xlsx(report: Report, labels: dict[str, str], headers: dict[str, str])
 
 
 def report_year(today: date | None = None) -> int:
-    return (today or utcnow().astimezone(SHANGHAI).date()).year
+    return (today or utcnow().astimezone(BEIJING).date()).year

@@ -14,9 +14,9 @@ from skilltrace.extensions import db
 from skilltrace.identity.models import Role
 from skilltrace.oversight import rules, sanctions
 from skilltrace.oversight.evidence import evidence_of
-from skilltrace.oversight.report import SHANGHAI
 from skilltrace.oversight.views import bp
 from skilltrace.regions import SHAANXI_CITIES
+from skilltrace.timefmt import BEIJING
 from skilltrace.web import role_required
 
 REGULATORS = (Role.REGULATOR, Role.ADMIN)
@@ -25,7 +25,7 @@ REGULATORS = (Role.REGULATOR, Role.ADMIN)
 def _today() -> date:
     from skilltrace.identity.models import utcnow
 
-    return utcnow().astimezone(SHANGHAI).date()
+    return utcnow().astimezone(BEIJING).date()
 
 
 def _date(raw: str | None, field: str) -> date | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,8 +18,8 @@ from skilltrace.identity.models import Provider, User, utcnow
 from skilltrace.oversight import rules
 from skilltrace.oversight.models import SpotCheck, SpotCheckItem
 from skilltrace.oversight.services import overseen_cities, oversees
+from skilltrace.timefmt import BEIJING
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 METHODS = ("visit", "phone")
 OUTCOMES = ("ok", "problem", "unreachable")
 
@@ -155,8 +154,8 @@ def unaware_share(provider_id: int, year: int) -> float:
     """Share of trainees surveyed in ``year`` at ``provider_id`` who did not know they were in
     以工代训 (0.0 when nobody was asked). The subsidy rule ``company_excluded_unaware`` reads it.
     """
-    start = datetime(year, 1, 1, tzinfo=SHANGHAI)
-    end = datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    start = datetime(year, 1, 1, tzinfo=BEIJING)
+    end = datetime(year + 1, 1, 1, tzinfo=BEIJING)
     answers = db.session.scalars(
         select(SpotCheckItem.aware)
         .join(SpotCheck, SpotCheck.id == SpotCheckItem.spot_check_id)

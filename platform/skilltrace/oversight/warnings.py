@@ -26,6 +26,7 @@ from skilltrace.oversight.warning_rules import (
     WarningSettings,
     evaluate,
 )
+from skilltrace.timefmt import BEIJING
 from skilltrace.traces.models import TraceEvent
 
 WATCHED_ANOMALIES = ("rate_too_high", "seek_forward", "seek_backward", "position_inconsistent")
@@ -115,7 +116,7 @@ def gather(since) -> Facts:
         )
         for c, e in sorted(counts.items())
     ]
-    since_day = since.astimezone(_shanghai()).date().isoformat()
+    since_day = since.astimezone(BEIJING).date().isoformat()
     cap_days: dict[int, list[str]] = defaultdict(list)
     for learner_id, day in db.session.execute(
         select(CreditedTime.learner_id, CreditedTime.day).where(
@@ -151,12 +152,6 @@ def gather(since) -> Facts:
     return Facts(
         takeovers, starts, anomalies, check_counts, dict(cap_days), cases, dict(class_hours)
     )
-
-
-def _shanghai():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Shanghai")
 
 
 def _places(findings: list[Finding]) -> dict[str, tuple[int | None, str | None]]:

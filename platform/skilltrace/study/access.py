@@ -18,7 +18,6 @@ beat), or after a run that could not end a refused session, heartbeats re-check 
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -27,11 +26,11 @@ from skilltrace.state import LockBusy, held_lock
 from skilltrace.study.due import LOCK_WAIT_S
 from skilltrace.study.models import SessionState, StudySession
 from skilltrace.study.services import StudyService
+from skilltrace.timefmt import BEIJING
 
 log = logging.getLogger(__name__)
 
 CHECKED_KEY = "study:access:checked_at"  # when the last complete job run started
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def access_checked_at(service: StudyService, header: dict, stamp: float) -> float:
@@ -59,7 +58,7 @@ def recheck_access() -> int:
             StudySession.state != SessionState.ENDED
         )
     ).all()
-    refused = study_refusals(running, now.astimezone(SHANGHAI).date())
+    refused = study_refusals(running, now.astimezone(BEIJING).date())
     c.db.rollback()  # end the read: each session is read again under its lock
     ended, left = 0, 0
     for session_id in sorted(refused):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from skilltrace.clock import current_clock
 from skilltrace.extensions import db
 from skilltrace.study.coverage import LessonCoverage
-from skilltrace.study.crediting import CreditingRules, attested_units
+from skilltrace.study.crediting import CreditingRules, attested_units, local_zone
 from skilltrace.study.models import CreditedTime, LessonProgress
 
 
@@ -56,7 +55,7 @@ def learner_ledger(learner_id: int, course_ids: list[int] | None = None) -> dict
                 ],
             }
         )
-    today = current_clock().now().astimezone(ZoneInfo(rules.timezone)).date().isoformat()
+    today = current_clock().now().astimezone(local_zone(rules.timezone)).date().isoformat()
     return {
         "minutes_per_hour_unit": rules.minutes_per_hour_unit,
         "daily_cap_hours": rules.daily_cap_units,

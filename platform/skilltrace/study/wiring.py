@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -13,15 +12,14 @@ from skilltrace.extensions import db
 from skilltrace.state import current_state
 from skilltrace.study.crediting import RULE_SETTINGS, CreditingRules
 from skilltrace.study.services import StudyCollaborators, StudyService
+from skilltrace.timefmt import BEIJING
 from skilltrace.traces.services import TraceLog
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _access(learner, lesson_id: int, now: datetime):
     from skilltrace.courses.classes import study_access
 
-    return study_access(learner, lesson_id, now.astimezone(SHANGHAI).date())
+    return study_access(learner, lesson_id, now.astimezone(BEIJING).date())
 
 
 def _rules(config) -> CreditingRules:

@@ -6,7 +6,6 @@ are the domains' labels rendered in zh, beside the reason codes kept for machine
 from __future__ import annotations
 
 import io
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from openpyxl import Workbook
@@ -24,8 +23,8 @@ from skilltrace.subsidy.messages import (
     reason_text,
 )
 from skilltrace.subsidy.models import SubsidyClaim, TrainingCertificate
+from skilltrace.timefmt import BEIJING
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 PAYEE_KINDS = {"provider": "培训机构", "enterprise": "企业"}
 
 

@@ -37,6 +37,7 @@ from skilltrace.subsidy.messages import (
 )
 from skilltrace.subsidy.models import KeyGroupRecord, SubsidyClaim, TrainingCertificate
 from skilltrace.subsidy.payee import Payee
+from skilltrace.timefmt import BEIJING, FORMAT
 from skilltrace.web import role_required
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
@@ -66,9 +67,7 @@ def _helpers():
 
 
 def _beijing_time(at) -> str:
-    from zoneinfo import ZoneInfo
-
-    return at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") if at else ""
+    return at.astimezone(BEIJING).strftime(FORMAT) if at else ""
 
 
 @bp.get("/verify")
