@@ -1,8 +1,11 @@
 """Session locks name their holder, so a killed holder does not keep others waiting."""
 
+import os
+import resource
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -65,3 +68,64 @@ def test_a_reused_pid_is_not_the_same_holder(app, doomed):
     host, pid, started, rand = token.split(":")
     assert holder_is_dead(f"{host}:{pid}:{int(started) + 1}:{rand}")
     assert not holder_is_dead(token)
+
+
+def test_a_waiter_looks_again_soon_then_less_often(app, monkeypatch):
+    state = current_state()
+    state.set("lock:study:session:3", f"{HOLDER}:held-elsewhere", ttl=15)
+    pauses, real_sleep = [], time.sleep
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    with pytest.raises(LockBusy), held_lock(state, "study:session:3", wait=0.12):
+        pass
+    assert pauses[:6] == [0.001, 0.002, 0.004, 0.008, 0.016, 0.02]
+    assert set(pauses[5:]) == {0.02}
+
+
+def _policies_around_the_lock(state, key, setscheduler=None):
+    """The thread's scheduling policy inside and after ``held_lock``, started as SCHED_IDLE."""
+    seen = {}
+
+    def run():
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # lowering is always allowed
+        if setscheduler is not None:
+            os.sched_setscheduler = setscheduler
+        with held_lock(state, key):
+            seen["inside"] = os.sched_getscheduler(0)
+        seen["after"] = os.sched_getscheduler(0)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return seen
+
+
+def _may_leave_idle() -> bool:
+    """Root (as in CI), or RLIMIT_NICE allowing this nice value (as compose.yaml's workers)."""
+    soft = resource.getrlimit(resource.RLIMIT_NICE)[0]
+    return os.geteuid() == 0 or soft == resource.RLIM_INFINITY or soft >= 20 - os.nice(0)
+
+
+def test_an_idle_holder_runs_at_normal_priority_while_it_holds_the_lock(app):
+    seen = _policies_around_the_lock(current_state(), "study:session:4")
+    assert seen["inside"] == (os.SCHED_OTHER if _may_leave_idle() else os.SCHED_IDLE)
+    assert seen["after"] == os.SCHED_IDLE
+
+
+def test_an_idle_holder_without_the_right_keeps_its_priority_and_the_lock(app, monkeypatch):
+    real = os.sched_setscheduler
+    monkeypatch.setattr(os, "sched_setscheduler", real)  # restored after the test
+
+    def refused(pid, policy, param):
+        if policy != os.SCHED_IDLE:
+            raise PermissionError("Operation not permitted")
+        real(pid, policy, param)
+
+    state = current_state()
+    seen = _policies_around_the_lock(state, "study:session:5", refused)
+    assert seen == {"inside": os.SCHED_IDLE, "after": os.SCHED_IDLE}
+    assert state.get("lock:study:session:5") is None  # released as usual
