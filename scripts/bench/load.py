@@ -40,20 +40,17 @@ sign-in check passed (models loaded, sessions active). The last line is
 from __future__ import annotations
 
 import argparse
-import asyncio
 import multiprocessing
 import os
-import random
-import statistics
 import time
-from dataclasses import dataclass, field
 
 import _world
-from _load_parts import FaceWorkers, Player, set_autogroup_nice
+from _load_learners import Tally, generate
+from _load_parts import FaceWorkers, set_autogroup_nice
+from _load_report import HEADER, pct, row
 from _serve import CpuMeter, Server
 from _world import BenchError, World
 
-HEARTBEAT_P95_MS, CHECK_P95_MS = 100.0, 3000.0
 PRODUCTION = {
     "HEARTBEAT_S": 15.0,
     "FACE_CHECK_MIN_S": 300,
@@ -87,191 +84,6 @@ def scaled_settings(scale: float, broker: str, recheck_scaled: bool = True) -> d
         "HEARTBEAT_SERVER_TIMING": True,  # each answer says its time inside the app
         "STUDY_SESSION_TTL_S": 600,
     }
-
-
-# -- one generator process ------------------------------------------------------------------
-@dataclass
-class Tally:
-    heartbeats: list[float] = field(default_factory=list)
-    issuing: list[float] = field(default_factory=list)  # the heartbeats that issued a check
-    after: list[float] = field(default_factory=list)  # the first heartbeat after a verdict
-    during: list[float] = field(default_factory=list)  # sent while the learner's answer ran
-    others: list[float] = field(default_factory=list)  # every other heartbeat
-    inside: list[float] = field(default_factory=list)  # the same heartbeats' time in the app
-    through_flask: int = 0  # of them, answered by Flask (not the quiet path)
-    checks: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    refused: dict = field(default_factory=dict)
-    generator_cpu_s: float = 0.0  # CPU the load generators used in the measured window
-    progress: dict = field(default_factory=dict)  # how far the learners got
-
-    def step(self, name: str) -> None:
-        self.progress[name] = self.progress.get(name, 0) + 1
-
-    def merge(self, other: Tally) -> None:
-        for name, n in other.progress.items():
-            self.progress[name] = self.progress.get(name, 0) + n
-        self.heartbeats += other.heartbeats
-        self.issuing += other.issuing
-        self.after += other.after
-        self.during += other.during
-        self.others += other.others
-        self.inside += other.inside
-        self.through_flask += other.through_flask
-        self.checks += other.checks
-        self.generator_cpu_s += other.generator_cpu_s
-        self.failures += other.failures
-        for reason, n in other.refused.items():
-            self.refused[reason] = self.refused.get(reason, 0) + n
-
-
-async def _learner(ports, learner, bursts, lesson_id, heartbeat_s, window, tally, start_by):
-    base, beats_base = (f"http://127.0.0.1:{port}" for port in ports)
-    measure_from, stop_at, ready = window  # shared values: the window opens once all signed in
-
-    def measured(began: float, ended: float) -> bool:
-        return 0 < measure_from.value <= began and ended <= stop_at.value
-
-    def running() -> bool:
-        return stop_at.value == 0 or time.time() < stop_at.value
-
-    async with Player(base) as client:
-        await asyncio.sleep(random.uniform(0, start_by))
-        login = await client.post(
-            "/api/v1/auth/login", json={"login": learner[1], "password": _world.PASSWORD}
-        )
-        if login.status_code != 200:
-            tally.failures.append(f"login {login.status_code}")
-            return
-        tally.step("logged in")
-        headers = {"X-CSRFToken": login.json()["csrf_token"]}
-        started = await client.post(
-            "/api/v1/study/sessions",
-            json={"lesson_id": lesson_id, "take_over": True},
-            headers=headers,
-        )
-        if started.status_code != 201:
-            tally.failures.append(f"start {started.status_code} {started.text[:200]}")
-            return
-        tally.step("started")
-        session_id = started.json()["session_id"]
-        origin = time.time()
-        answering: set = set()
-        verdicts: list = []
-
-        async def answer(check, first=False):
-            try:
-                await answering_check(check, first)
-            except Exception as error:  # a crashed answer must show, not hang the warm-up
-                tally.failures.append(f"answer crashed: {error!r}")
-
-        async def answering_check(check, first):
-            began = time.time()
-            while check is not None:
-                frames = (
-                    bursts.pop() if bursts else _world.check_frames(random.randrange(10**6, 10**9))
-                )
-                files = [("frames", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)]
-                response = await client.post(
-                    f"/api/v1/study/sessions/{session_id}/checks/{check['id']}",
-                    data={"nonce": check["nonce"]},
-                    files=files,
-                    headers=headers,
-                )
-                while response.status_code == 202:  # as the player: after Retry-After
-                    await asyncio.sleep(response.retry_after)
-                    response = await client.get(response.json()["poll"])
-                if response.status_code != 200:
-                    tally.failures.append(f"answer {response.status_code} {response.text[:200]}")
-                    return
-                body = response.json()
-                if body["passed"]:
-                    verdicts.append(True)
-                    break
-                tally.refused[body["reason"]] = tally.refused.get(body["reason"], 0) + 1
-                check = body["check"]
-            if first:
-                with ready.get_lock():
-                    ready.value += 1
-            elif measured(began, time.time()):
-                tally.checks.append((time.time() - began) * 1000)
-
-        task = None
-        if started.json()["check"]:
-            task = asyncio.ensure_future(answer(started.json()["check"], first=True))
-            answering.add(started.json()["check"]["id"])
-        next_beat = time.time() + heartbeat_s
-        while running():
-            await asyncio.sleep(max(0.0, next_beat - time.time()))
-            next_beat += heartbeat_s
-            now = time.time()
-            began = time.perf_counter()
-            answer_running = task is not None and not task.done()
-            response = await client.post(
-                f"/api/v1/study/sessions/{session_id}/heartbeats",
-                base=beats_base,
-                json={
-                    "position": now - origin,
-                    "playing": True,
-                    "playback_rate": 1.0,
-                    "visible": True,
-                },
-                headers=headers,
-            )
-            elapsed = (time.perf_counter() - began) * 1000
-            tally.step("heartbeats")
-            if response.status_code != 200:
-                tally.failures.append(f"heartbeat {response.status_code} {response.text[:200]}")
-                continue
-            check = response.json()["check"]
-            if measured(now, time.time()):
-                tally.heartbeats.append(elapsed)
-                inside = response.server_ms
-                if inside:
-                    tally.inside.append(inside[0])
-                    tally.through_flask += inside[1] == "flask"
-                if check and check["id"] not in answering:
-                    tally.issuing.append(elapsed)
-                elif verdicts:
-                    tally.after.append(elapsed)
-                elif answer_running:
-                    tally.during.append(elapsed)
-                else:
-                    tally.others.append(elapsed)
-            verdicts.clear()
-            if check and check["id"] not in answering:
-                answering.add(check["id"])
-                task = asyncio.ensure_future(answer(check))
-        if task is not None and not task.done():
-            task.cancel()
-
-
-def _generate(ports, learners, bursts, lesson_id, heartbeat_s, window, start_by, out):
-    async def run():
-        tally = Tally()
-
-        async def meter():
-            measure_from, stop_at, _ready = window
-            while not (0 < measure_from.value <= time.time()):
-                await asyncio.sleep(0.05)
-            began = time.process_time()
-            while time.time() < stop_at.value:
-                await asyncio.sleep(0.05)
-            tally.generator_cpu_s += time.process_time() - began
-
-        metering = asyncio.ensure_future(meter())
-        outcomes = await asyncio.gather(
-            *(
-                _learner(ports, learner, bursts[i], lesson_id, heartbeat_s, window, tally, start_by)
-                for i, learner in enumerate(learners)
-            ),
-            return_exceptions=True,
-        )
-        tally.failures += [repr(o) for o in outcomes if isinstance(o, BaseException)]
-        await metering
-        return tally
-
-    out.put(asyncio.run(run()))
 
 
 # -- one measured phase ------------------------------------------------------------------------
@@ -334,7 +146,7 @@ def phase(
             mine = learners[g::GENERATORS]
             procs.append(
                 multiprocessing.Process(
-                    target=_generate,
+                    target=generate,
                     args=(
                         (server.port, beats.port if beats else server.port),
                         mine,
@@ -393,92 +205,9 @@ def _group_cpu(pgid: int) -> float:
     return sum(cpu for _pid, group, cpu, _cmd in _proc_stats() if group == pgid)
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    return (
-        statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-        if len(values) > 1
-        else values[0]
-    )
-
-
 def _middle(values: list[float]) -> int:
     """The index of the median value (the upper one of an even count)."""
     return sorted(range(len(values)), key=values.__getitem__)[len(values) // 2]
-
-
-def row(label: str, result: dict, args) -> tuple[float, float, bool]:
-    t = result["tally"]
-    hb95, ck95 = pct(t.heartbeats, 95), pct(t.checks, 95)
-    checks = len(t.checks)
-    per_check = (
-        result["worker_cpu"] / checks
-        if result["worker_cpu"] and checks
-        else (result["web_cpu"] / checks if checks else float("nan"))
-    )
-    ok = not t.failures and hb95 <= HEARTBEAT_P95_MS and checks > 0 and ck95 <= CHECK_P95_MS
-    if not result.get("checks", True):
-        ok = not t.failures and hb95 <= HEARTBEAT_P95_MS
-    print(
-        f"  {label:<34} {len(t.heartbeats) / args.duration:7.1f} {checks / args.duration:6.2f}"
-        f" {pct(t.heartbeats, 50):6.1f} {hb95:6.1f} {pct(t.heartbeats, 99):6.1f}"
-        f" {pct(t.checks, 50):6.0f} {ck95:6.0f} {pct(t.checks, 99):6.0f}"
-        f" {per_check * 1000:7.0f} {result['web_cpu']:6.1f} {result['worker_cpu']:6.1f}"
-        f"  {'ok' if ok else 'NOT sustained'}",
-        flush=True,
-    )
-    if t.issuing:
-        print(
-            f"    {len(t.issuing)} heartbeats issued a check: p50 {pct(t.issuing, 50):.1f} ms,"
-            f" p95 {pct(t.issuing, 95):.1f} ms"
-        )
-    if t.after:
-        print(
-            f"    {len(t.after)} heartbeats followed a verdict: p50 {pct(t.after, 50):.1f} ms,"
-            f" p95 {pct(t.after, 95):.1f} ms"
-        )
-    if t.during:
-        print(
-            f"    {len(t.during)} heartbeats sent while the learner's answer was in flight:"
-            f" p50 {pct(t.during, 50):.1f} ms, p95 {pct(t.during, 95):.1f} ms"
-        )
-    if t.others and (t.issuing or t.after):
-        print(
-            f"    {len(t.others)} other heartbeats: p50 {pct(t.others, 50):.1f} ms,"
-            f" p95 {pct(t.others, 95):.1f} ms, p99 {pct(t.others, 99):.1f} ms"
-        )
-    if t.inside:
-        print(
-            f"    inside the app (Server-Timing): p50 {pct(t.inside, 50):.2f} ms, p95"
-            f" {pct(t.inside, 95):.2f} ms, p99 {pct(t.inside, 99):.2f} ms;"
-            f" {t.through_flask} of {len(t.inside)} through Flask"
-        )
-    if result.get("jobs_cpu"):
-        print(
-            "    jobs worker and beat (due checks, credits, access re-checks):"
-            f" {result['jobs_cpu']:.1f} s CPU"
-        )
-    print(f"    load generators: {t.generator_cpu_s:.1f} s CPU in the window, on the same box")
-    cpu = result["cpu"]
-    print(
-        f"    PostgreSQL {cpu['postgres']:.1f} s, Redis {cpu['redis']:.1f} s, RabbitMQ"
-        f" {cpu['rabbitmq']:.1f} s CPU; the box {cpu['box']:.1f} s busy"
-        f" of {args.duration * (os.cpu_count() or 1):.0f}"
-    )
-    if t.failures:
-        print(f"    {len(t.failures)} failures, first: {t.failures[:2]}")
-    if t.refused:
-        print(f"    retried checks by reason: {t.refused}")
-    if not t.heartbeats:
-        print(f"    no heartbeat measured; the learners got as far as {t.progress}")
-    return hb95, ck95, ok
-
-
-HEADER = (
-    f"  {'phase':<34} {'hb/s':>7} {'chk/s':>6} {'hb50':>6} {'hb95':>6} {'hb99':>6}"
-    f" {'chk50':>6} {'chk95':>6} {'chk99':>6} {'cpu/chk':>7} {'webCPU':>6} {'wrkCPU':>6}"
-)
 
 
 def _interrupted(signum, frame):
