@@ -28,7 +28,7 @@ from skilltrace.extensions import db
 from skilltrace.identity.models import User, utcnow
 from skilltrace.study.crediting import CreditingRules, attested_units
 from skilltrace.study.models import CreditedTime, FaceCheck, StudySession
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_time
 from skilltrace.traces.models import TraceEvent, TraceHead
 from skilltrace.traces.services import verify_learner
 
@@ -182,7 +182,7 @@ def pdf_bytes(cert: Certificate) -> bytes:
         title=_("Learning-hours certificate"),
         pageCompression=0,
     )
-    issued = cert.issued_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    issued = beijing_time(cert.issued_at)
     facts = [
         (_("Name"), cert.learner_name),
         (_("ID number"), cert.id_number_masked),

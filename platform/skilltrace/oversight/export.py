@@ -17,7 +17,7 @@ from openpyxl import Workbook
 
 from skilltrace.courses.models import Lesson, TrainingClass
 from skilltrace.oversight.progress import LearnerProgress, class_lessons, class_progress
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_time
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BLOCK = 64 * 1024
@@ -49,7 +49,7 @@ def header(lessons: list[Lesson]) -> list[str]:
 
 
 def row(item: LearnerProgress) -> list:
-    last = item.last_study.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if item.last_study else ""
+    last = beijing_time(item.last_study) if item.last_study else ""
     return [
         neutralise(item.name),
         neutralise(item.id_number_masked),

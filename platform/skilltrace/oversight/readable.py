@@ -17,7 +17,7 @@ from skilltrace.courses.labels import duration as video_clock
 from skilltrace.courses.messages import MESSAGES as REFUSALS
 from skilltrace.faces.messages import distances_text, engine_message
 from skilltrace.study.labels import CHECK_KINDS, CHECK_STATUSES  # noqa: F401 (re-exported)
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_time
 
 EVENT_NAMES = {
     "session_started": _l("Study session started"),
@@ -107,7 +107,7 @@ def label(table: Mapping, code) -> str:
 
 def beijing(at: datetime | None) -> str:
     """``2026-11-30 09:15:02`` in Beijing time (timezone-aware input)."""
-    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+    return beijing_time(at, seconds=True) if at else ""
 
 
 def clock(seconds: float) -> str:

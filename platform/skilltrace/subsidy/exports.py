@@ -23,13 +23,13 @@ from skilltrace.subsidy.messages import (
     reason_text,
 )
 from skilltrace.subsidy.models import SubsidyClaim, TrainingCertificate
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_time
 
 PAYEE_KINDS = {"provider": "培训机构", "enterprise": "企业"}
 
 
 def _local(at) -> str:
-    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+    return beijing_time(at, seconds=True) if at else ""
 
 
 def _word(table: dict, code: str | None) -> str:

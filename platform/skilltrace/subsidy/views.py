@@ -37,7 +37,7 @@ from skilltrace.subsidy.messages import (
 )
 from skilltrace.subsidy.models import KeyGroupRecord, SubsidyClaim, TrainingCertificate
 from skilltrace.subsidy.payee import Payee
-from skilltrace.timefmt import BEIJING, FORMAT
+from skilltrace.timefmt import beijing_time
 from skilltrace.web import role_required
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
@@ -67,7 +67,7 @@ def _helpers():
 
 
 def _beijing_time(at) -> str:
-    return at.astimezone(BEIJING).strftime(FORMAT) if at else ""
+    return beijing_time(at) if at else ""
 
 
 @bp.get("/verify")
