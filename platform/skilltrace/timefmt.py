@@ -24,6 +24,11 @@ def to_beijing(value: datetime | str) -> datetime:
     return value.astimezone(BEIJING)
 
 
+def beijing_date(value: datetime | str) -> date:
+    """The day in Beijing of a moment (naive = UTC)."""
+    return to_beijing(value).date()
+
+
 def beijing_time(value: datetime | date | str | None, seconds: bool = False) -> str:
     """``2026-11-30 14:05`` (or with ``:SS``) in Beijing time; a date as ``2026-11-30``."""
     if value is None or value == "":

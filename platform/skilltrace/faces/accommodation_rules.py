@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from skilltrace.errors import DomainError
 from skilltrace.faces.appeal_models import AccommodationKind, AccommodationStatus
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_date  # noqa: F401 (re-exported)
 
 CHALLENGE, MATCH_ONLY, ATTENDED = "challenge", "match_only", "attended"
 MAX_GRANT_DAYS = 366
@@ -96,8 +96,3 @@ def attendance_refusal(
     if not isinstance(staff_name, str) or not 2 <= len(staff_name.strip()) <= 60:
         return "staff_name_invalid"
     return None
-
-
-def beijing_date(at: datetime) -> date:
-    """The day in Beijing of a moment."""
-    return at.astimezone(BEIJING).date()

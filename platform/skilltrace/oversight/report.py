@@ -21,7 +21,7 @@ from skilltrace.identity.models import Provider, utcnow
 from skilltrace.oversight.models import ClassCategory, MonthlyAggregate
 from skilltrace.oversight.targets import CATEGORIES, METRICS, RATE_METRICS, targets_for
 from skilltrace.regions import SHAANXI, SHAANXI_CITIES
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import BEIJING, beijing_date
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -202,4 +202,4 @@ def report_xlsx(report: Report, labels: dict[str, str], headers: dict[str, str])
 
 
 def report_year(today: date | None = None) -> int:
-    return (today or utcnow().astimezone(BEIJING).date()).year
+    return (today or beijing_date(utcnow())).year

@@ -16,7 +16,7 @@ from skilltrace.oversight import rules, sanctions
 from skilltrace.oversight.evidence import evidence_of
 from skilltrace.oversight.views import bp
 from skilltrace.regions import SHAANXI_CITIES
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_date
 from skilltrace.web import role_required
 
 REGULATORS = (Role.REGULATOR, Role.ADMIN)
@@ -25,7 +25,7 @@ REGULATORS = (Role.REGULATOR, Role.ADMIN)
 def _today() -> date:
     from skilltrace.identity.models import utcnow
 
-    return utcnow().astimezone(BEIJING).date()
+    return beijing_date(utcnow())
 
 
 def _date(raw: str | None, field: str) -> date | None:

@@ -26,7 +26,7 @@ from skilltrace.oversight.warning_rules import (
     WarningSettings,
     evaluate,
 )
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_date
 from skilltrace.traces.models import TraceEvent
 
 WATCHED_ANOMALIES = ("rate_too_high", "seek_forward", "seek_backward", "position_inconsistent")
@@ -116,7 +116,7 @@ def gather(since) -> Facts:
         )
         for c, e in sorted(counts.items())
     ]
-    since_day = since.astimezone(BEIJING).date().isoformat()
+    since_day = beijing_date(since).isoformat()
     cap_days: dict[int, list[str]] = defaultdict(list)
     for learner_id, day in db.session.execute(
         select(CreditedTime.learner_id, CreditedTime.day).where(

@@ -26,7 +26,7 @@ from skilltrace.state import LockBusy, held_lock
 from skilltrace.study.due import LOCK_WAIT_S
 from skilltrace.study.models import SessionState, StudySession
 from skilltrace.study.services import StudyService
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_date
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def recheck_access() -> int:
             StudySession.state != SessionState.ENDED
         )
     ).all()
-    refused = study_refusals(running, now.astimezone(BEIJING).date())
+    refused = study_refusals(running, beijing_date(now))
     c.db.rollback()  # end the read: each session is read again under its lock
     ended, left = 0, 0
     for session_id in sorted(refused):

@@ -12,14 +12,14 @@ from skilltrace.extensions import db
 from skilltrace.state import current_state
 from skilltrace.study.crediting import RULE_SETTINGS, CreditingRules
 from skilltrace.study.services import StudyCollaborators, StudyService
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_date
 from skilltrace.traces.services import TraceLog
 
 
 def _access(learner, lesson_id: int, now: datetime):
     from skilltrace.courses.classes import study_access
 
-    return study_access(learner, lesson_id, now.astimezone(BEIJING).date())
+    return study_access(learner, lesson_id, beijing_date(now))
 
 
 def _rules(config) -> CreditingRules:

@@ -19,7 +19,7 @@ from skilltrace.subsidy.models import (
     SubsidyClaim,
     TrainingCertificate,
 )
-from skilltrace.timefmt import BEIJING
+from skilltrace.timefmt import beijing_date
 
 
 def claims(start: datetime, end: datetime) -> dict[str, float]:
@@ -58,7 +58,7 @@ def claims_amount(start: datetime, end: datetime) -> dict[str, float]:
 
 def certificates(start: datetime, end: datetime) -> dict[str, float]:
     """Training certificates issued (not revoked) in the month, by the provider's city."""
-    first, last = start.astimezone(BEIJING).date(), end.astimezone(BEIJING).date()
+    first, last = beijing_date(start), beijing_date(end)
     rows = db.session.execute(
         select(Provider.city_code, func.count())
         .select_from(TrainingCertificate)
@@ -77,7 +77,7 @@ def certificates(start: datetime, end: datetime) -> dict[str, float]:
 def key_group_employment_rate(start: datetime, end: datetime) -> dict[str, float]:
     """Share of key-group trainees certified in the month who have an employment record, per
     city and for the whole province (under the province code)."""
-    first, last = start.astimezone(BEIJING).date(), end.astimezone(BEIJING).date()
+    first, last = beijing_date(start), beijing_date(end)
     confirmed = select(KeyGroupRecord.learner_id).where(KeyGroupRecord.status == "confirmed")
     hired = (
         select(EmploymentRecord.id)
