@@ -96,7 +96,6 @@ def purge_snapshots() -> int:
 
 
 @signals.worker_process_init.connect
-@signals.worker_init.connect
 def _load_face_models(**_kwargs) -> None:
     """Load the face models once per worker process, before the first check arrives."""
     app = celery_app.flask_app
@@ -106,6 +105,25 @@ def _load_face_models(**_kwargs) -> None:
         from skilltrace.faces.services import face_engine
 
         getattr(face_engine(), "warm_up", lambda: None)()
+
+
+@signals.worker_init.connect
+def _load_face_models_unless_forking(sender=None, **_kwargs) -> None:
+    """A solo or threads pool runs checks in the worker process itself: load the models
+    there. A prefork worker loads nothing: each child loads its own (``worker_process_init``),
+    as a model runtime's threads do not survive a fork and its state would abort a child."""
+    if sender is not None and forks_children(sender.pool_cls):
+        return
+    _load_face_models()
+
+
+def forks_children(pool) -> bool:
+    """Whether a Celery pool (alias, path or class) runs tasks in forked children."""
+    from celery.concurrency import get_implementation
+    from celery.concurrency.prefork import TaskPool
+
+    implementation = get_implementation(pool) if isinstance(pool, str) else pool
+    return isinstance(implementation, type) and issubclass(implementation, TaskPool)
 
 
 def __getattr__(name: str):

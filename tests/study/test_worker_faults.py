@@ -162,6 +162,48 @@ def test_a_face_worker_killed_mid_check_is_replaced_and_credits_once(
     assert db.session.get(CheckAttempt, attempt_id).status == AttemptStatus.PASSED
 
 
+@needs_services
+def test_a_prefork_worker_verifies_checks_in_its_children(study, app, face_worker):
+    """compose.yaml's face workers are prefork (``-c <cores>``): the parent forks its children
+    and each loads the models itself; none may die of what the parent loaded."""
+    from skilltrace.tasks import FACE_QUEUE
+
+    control = face_worker.app.control
+    mine = [face_worker.hostname]
+    control.cancel_consumer(FACE_QUEUE, destination=mine, reply=True)  # only the prefork one
+    log = Path(app.config["MEDIA_ROOT"]).parent / "prefork-worker.log"
+    worker = subprocess.Popen(
+        [BIN / "celery", "-A", "skilltrace.tasks:worker_app", "worker", "-P", "prefork", "-c", "1"]
+        + ["-Q", FACE_QUEUE, "-l", "INFO", "-n", f"prefork-{os.getpid()}@%h"]
+        + ["--without-gossip", "--without-mingle"],
+        env={**server_env(app), "FACE_CHALLENGE": "none"},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: b"ready." in log.read_bytes(), 90, "the worker to start")
+        check = study.start().get_json()["check"]
+        frames = jpeg_frames(study.room.photos / "obama/obama1.jpg", 3, 7)
+        accepted = study.post(
+            f"/api/v1/study/sessions/{study.session_id}/checks/{check['id']}",
+            data={
+                "nonce": check["nonce"],
+                "frames": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)],
+            },
+            content_type="multipart/form-data",
+        )
+        assert accepted.status_code in (200, 202), accepted.get_json()
+        result = study.verdict(accepted, timeout=90)
+        assert result.status_code == 200 and result.get_json()["passed"], str(result.get_json())
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+        control.add_consumer(FACE_QUEUE, destination=mine, reply=True)
+    output = log.read_text(errors="replace")
+    assert "exited with" not in output and "terminate called" not in output, output[-2000:]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -239,3 +281,22 @@ def _up(client) -> bool:
 def _quietly(fn, *args):
     with contextlib.suppress(httpx.HTTPError):  # its worker was killed
         fn(*args)
+
+
+@pytest.mark.parametrize(
+    "pool, forks",
+    [
+        ("prefork", True),
+        ("solo", False),
+        ("threads", False),
+        ("celery.concurrency.prefork:TaskPool", True),
+        ("celery.concurrency.solo:TaskPool", False),
+    ],
+)
+def test_a_worker_loads_face_models_itself_only_if_it_does_not_fork(pool, forks):
+    from celery.concurrency import get_implementation
+
+    from skilltrace.tasks import forks_children
+
+    assert forks_children(pool) is forks
+    assert forks_children(get_implementation(pool)) is forks
