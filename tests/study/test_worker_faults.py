@@ -96,6 +96,23 @@ def wait_for(predicate, timeout, what):
     pytest.fail(f"timed out waiting for {what}")
 
 
+def start_face_worker(app, name: str, pool: list[str]) -> tuple[subprocess.Popen, Path]:
+    """A ``celery worker`` on the faces queue with ``pool`` options, logging to a file; the
+    process and its log (wait for ``ready.`` in it)."""
+    from skilltrace.tasks import FACE_QUEUE
+
+    log = Path(app.config["MEDIA_ROOT"]).parent / f"{name}-worker.log"
+    worker = subprocess.Popen(
+        [BIN / "celery", "-A", "skilltrace.tasks:worker_app", "worker", *pool]
+        + ["-Q", FACE_QUEUE, "-l", "INFO", "-n", f"{name}-{os.getpid()}@%h"],
+        env={**server_env(app), "FACE_CHALLENGE": "none"},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return worker, log
+
+
 @needs_services
 def test_a_face_worker_killed_mid_check_is_replaced_and_credits_once(
     study, app, face_worker, monkeypatch
@@ -106,15 +123,7 @@ def test_a_face_worker_killed_mid_check_is_replaced_and_credits_once(
     control = face_worker.app.control
     mine = [face_worker.hostname]
     control.cancel_consumer(FACE_QUEUE, destination=mine, reply=True)  # only the doomed one
-    log = Path(app.config["MEDIA_ROOT"]).parent / "killed-worker.log"
-    worker = subprocess.Popen(
-        [BIN / "celery", "-A", "skilltrace.tasks:worker_app", "worker", "-P", "solo"]
-        + ["-Q", FACE_QUEUE, "-l", "INFO", "-n", f"doomed-{os.getpid()}@%h"],
-        env={**server_env(app), "FACE_CHALLENGE": "none"},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    worker, log = start_face_worker(app, "doomed", ["-P", "solo"])
     try:
         wait_for(lambda: b"ready." in log.read_bytes(), 90, "the worker to start")
         started = study.start().get_json()
@@ -171,16 +180,8 @@ def test_a_prefork_worker_verifies_checks_in_its_children(study, app, face_worke
     control = face_worker.app.control
     mine = [face_worker.hostname]
     control.cancel_consumer(FACE_QUEUE, destination=mine, reply=True)  # only the prefork one
-    log = Path(app.config["MEDIA_ROOT"]).parent / "prefork-worker.log"
-    worker = subprocess.Popen(
-        [BIN / "celery", "-A", "skilltrace.tasks:worker_app", "worker", "-P", "prefork", "-c", "1"]
-        + ["-Q", FACE_QUEUE, "-l", "INFO", "-n", f"prefork-{os.getpid()}@%h"]
-        + ["--without-gossip", "--without-mingle"],
-        env={**server_env(app), "FACE_CHALLENGE": "none"},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    pool = ["-P", "prefork", "-c", "1", "--without-gossip", "--without-mingle"]
+    worker, log = start_face_worker(app, "prefork", pool)
     try:
         wait_for(lambda: b"ready." in log.read_bytes(), 90, "the worker to start")
         check = study.start().get_json()["check"]

@@ -215,7 +215,9 @@ _models_lock = threading.Lock()
 
 def load_models() -> SFaceModels:
     """The process-wide models, loaded (and SHA-checked) on the first call, and again in a
-    forked child (a runtime's threads do not survive a fork: a Celery pool's children)."""
+    forked child, which must not use its parent's runtime (its threads did not survive the
+    fork). A process that forks workers should not load them first: a prefork Celery child
+    compiling again aborted (``tasks.forks_children`` keeps the parent from loading)."""
     global _models, _models_pid
     if _models is None or _models_pid != os.getpid():
         with _models_lock:
