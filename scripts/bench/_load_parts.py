@@ -122,10 +122,19 @@ class FaceWorkers:
     quiet only while its jobs keep time, and face work must not starve it."""
 
     def __init__(
-        self, env: dict, concurrency: int, nice: int = 0, idle: bool = False, cpus: str = ""
+        self,
+        env: dict,
+        concurrency: int,
+        nice: int = 0,
+        idle: bool = False,
+        cpus: str = "",
+        jobs_cpus: str = "",
     ):
         priority = ["chrt", "--idle", "0"] if idle else ["nice", "-n", str(nice)]
-        pinned = ["taskset", "-c", cpus] if cpus else []
+        pinned = {
+            "faces": ["taskset", "-c", cpus] if cpus else [],
+            "jobs": ["taskset", "-c", jobs_cpus] if jobs_cpus else [],
+        }
         self.logs, self.processes = [], []
         self.beat_dir = tempfile.TemporaryDirectory(prefix="st-bench-beat-")
         for queue, options in (
@@ -136,7 +145,8 @@ class FaceWorkers:
             self.logs.append(log)
             self.processes.append(
                 subprocess.Popen(
-                    (pinned + priority if queue == "faces" else [])
+                    pinned[queue]
+                    + (priority if queue == "faces" else [])
                     + [str(CELERY), "-A", "skilltrace.tasks:worker_app", "worker", "-Q", queue]
                     + ["-n", f"{queue}@%h"]
                     + options

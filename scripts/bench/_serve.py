@@ -95,11 +95,14 @@ def _box_busy() -> float:
 class Server:
     """``gunicorn`` serving ``target`` on a free port; always stopped by ``stop``."""
 
-    def __init__(self, target: str, args: tuple[str, ...], env: dict[str, str], pythonpath=None):
+    def __init__(
+        self, target: str, args: tuple[str, ...], env: dict[str, str], pythonpath=None, cpus=""
+    ):
         self.port = free_port()
         # Kept open for the server's lifetime (closed, and so deleted, by ``stop``).
         self.log = tempfile.NamedTemporaryFile(prefix="st-bench-gunicorn-")  # noqa: SIM115
-        command = [str(GUNICORN), *args, "--bind", f"127.0.0.1:{self.port}"]
+        pinned = ["taskset", "-c", cpus] if cpus else []  # the workers inherit the affinity
+        command = [*pinned, str(GUNICORN), *args, "--bind", f"127.0.0.1:{self.port}"]
         command += ["--log-level", "warning", "--graceful-timeout", "5"]
         if pythonpath is not None:
             command += ["--pythonpath", str(pythonpath)]

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench/load.py [--populations 25,50] [--scale 40]
         [--duration 30] [--face-workers 2] [--web-workers 2] [--threads 4] [--compare-at 50]
-        [--rounds 3]
+        [--rounds 3] [--web-cpus 0 --worker-cpus 1 --jobs-cpus 1]
 
 Serves ``skilltrace:create_app()`` with gunicorn (gthread, as ``scripts/run``) on PostgreSQL +
 Redis (see ``_world.py``) and face checks on ``celery worker --concurrency K`` on RabbitMQ
@@ -104,14 +104,29 @@ def phase(
     env = world.env(**settings)
     pool = ("--worker-class", "gthread", "--threads", str(args.threads))
     web_workers = args.web_workers - args.heartbeat_workers
-    server = Server("skilltrace:create_app()", (*pool, "--workers", str(web_workers)), env)
+    cpus = args.web_cpus
+    server = Server(
+        "skilltrace:create_app()", (*pool, "--workers", str(web_workers)), env, cpus=cpus
+    )
     beats = (  # heartbeats on their own processes, as a proxy routing by path would send them
-        Server("skilltrace:create_app()", (*pool, "--workers", str(args.heartbeat_workers)), env)
+        Server(
+            "skilltrace:create_app()",
+            (*pool, "--workers", str(args.heartbeat_workers)),
+            env,
+            cpus=cpus,
+        )
         if args.heartbeat_workers
         else None
     )
     workers = (
-        FaceWorkers(env, args.face_workers, args.worker_nice, args.worker_idle, args.worker_cpus)
+        FaceWorkers(
+            env,
+            args.face_workers,
+            args.worker_nice,
+            args.worker_idle,
+            args.worker_cpus,
+            args.jobs_cpus,
+        )
         if on_workers
         else None
     )
@@ -244,6 +259,15 @@ def main() -> None:
         default="",
         help="CPUs the face workers may run on (taskset -c list, e.g. 1); empty: any",
     )
+    parser.add_argument(
+        "--jobs-cpus", default="", help="CPUs the jobs worker and beat may run on; empty: any"
+    )
+    parser.add_argument(
+        "--web-cpus",
+        default="",
+        help="CPUs the gunicorn workers may run on (e.g. 0 with --worker-cpus 1 --jobs-cpus 1:"
+        " the web tier on a core of its own, check work on the other); empty: any",
+    )
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument(
         "--heartbeat-workers",
@@ -288,6 +312,21 @@ def main() -> None:
         f" {[int(p * scale) for p in populations]} learners; {args.web_workers} gunicorn"
         f" workers x {args.threads} threads, {args.face_workers} face workers;"
         f" {_world.load_text()}",
+        flush=True,
+    )
+    pins = [
+        f"{what} on CPUs {cpus}"
+        for what, cpus in (
+            ("web", args.web_cpus),
+            ("face workers", args.worker_cpus),
+            ("jobs worker", args.jobs_cpus),
+        )
+        if cpus
+    ]
+    print(
+        f"  pinned: {', '.join(pins)}; Redis, PostgreSQL and the load generators on any"
+        if pins
+        else "  nothing pinned",
         flush=True,
     )
     print(
