@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import _world
+from _serve import pinned_to
 from _world import BenchError
 
 CELERY = Path(sys.executable).parent / "celery"
@@ -131,10 +132,7 @@ class FaceWorkers:
         jobs_cpus: str = "",
     ):
         priority = ["chrt", "--idle", "0"] if idle else ["nice", "-n", str(nice)]
-        pinned = {
-            "faces": ["taskset", "-c", cpus] if cpus else [],
-            "jobs": ["taskset", "-c", jobs_cpus] if jobs_cpus else [],
-        }
+        pinned = {"faces": pinned_to(cpus), "jobs": pinned_to(jobs_cpus)}
         self.logs, self.processes = [], []
         self.beat_dir = tempfile.TemporaryDirectory(prefix="st-bench-beat-")
         for queue, options in (

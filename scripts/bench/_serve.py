@@ -92,6 +92,12 @@ def _box_busy() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def pinned_to(cpus: str) -> list[str]:
+    """A command prefix running a process (and its children) on ``cpus`` (``taskset -c``
+    list); empty: any CPU."""
+    return ["taskset", "-c", cpus] if cpus else []
+
+
 class Server:
     """``gunicorn`` serving ``target`` on a free port; always stopped by ``stop``."""
 
@@ -101,8 +107,7 @@ class Server:
         self.port = free_port()
         # Kept open for the server's lifetime (closed, and so deleted, by ``stop``).
         self.log = tempfile.NamedTemporaryFile(prefix="st-bench-gunicorn-")  # noqa: SIM115
-        pinned = ["taskset", "-c", cpus] if cpus else []  # the workers inherit the affinity
-        command = [*pinned, str(GUNICORN), *args, "--bind", f"127.0.0.1:{self.port}"]
+        command = [*pinned_to(cpus), str(GUNICORN), *args, "--bind", f"127.0.0.1:{self.port}"]
         command += ["--log-level", "warning", "--graceful-timeout", "5"]
         if pythonpath is not None:
             command += ["--pythonpath", str(pythonpath)]

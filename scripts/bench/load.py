@@ -104,20 +104,14 @@ def phase(
     env = world.env(**settings)
     pool = ("--worker-class", "gthread", "--threads", str(args.threads))
     web_workers = args.web_workers - args.heartbeat_workers
-    cpus = args.web_cpus
-    server = Server(
-        "skilltrace:create_app()", (*pool, "--workers", str(web_workers)), env, cpus=cpus
-    )
-    beats = (  # heartbeats on their own processes, as a proxy routing by path would send them
-        Server(
-            "skilltrace:create_app()",
-            (*pool, "--workers", str(args.heartbeat_workers)),
-            env,
-            cpus=cpus,
-        )
-        if args.heartbeat_workers
-        else None
-    )
+
+    def web(processes: int) -> Server:
+        app = "skilltrace:create_app()"
+        return Server(app, (*pool, "--workers", str(processes)), env, cpus=args.web_cpus)
+
+    server = web(web_workers)
+    # Heartbeats on their own processes, as a proxy routing by path would send them.
+    beats = web(args.heartbeat_workers) if args.heartbeat_workers else None
     workers = (
         FaceWorkers(
             env,
