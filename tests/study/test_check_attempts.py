@@ -150,3 +150,73 @@ def test_frames_are_parked_encrypted(study):
         ).status_code
         == 409
     )
+
+
+@pytest.fixture
+def verifier(app, monkeypatch):
+    """Swap the face verifier the study service is built with; ``calls`` counts its runs."""
+    from skilltrace.faces import checking
+
+    calls, real = [], checking.verify_check
+    state = {"raise": None}
+
+    def verify(learner_id, frames, challenge):
+        calls.append(learner_id)
+        if state["raise"] is not None:
+            raise state["raise"]
+        return real(learner_id, frames, challenge)
+
+    app.extensions.pop("skilltrace.study.service", None)
+    monkeypatch.setattr(checking, "verify_check", verify)
+    yield state, calls
+    app.extensions.pop("skilltrace.study.service", None)
+
+
+def test_a_burst_whose_runs_never_finish_fails_unverified_after_three(study, verifier):
+    """A burst that kills its worker comes back from the broker; the fourth run does not
+    verify it again: a failed try, traced, nothing credited, and the learner may retry."""
+    from skilltrace.study.verifying import MAX_UNFINISHED_RUNS, verify_attempt
+
+    state, calls = verifier
+    started = study.start().get_json()
+    check = started["check"]
+    attempt_id = accept(study, check)
+    state["raise"] = MemoryError("killed")  # in process, what a worker's death looks like
+    for _ in range(MAX_UNFINISHED_RUNS):
+        with pytest.raises(MemoryError):
+            verify_attempt(attempt_id)
+    state["raise"] = None
+    assert verify_attempt(attempt_id) == AttemptStatus.FAILED
+    assert len(calls) == MAX_UNFINISHED_RUNS  # the fourth run did not verify the burst
+    verdict = study.client.get(poll_url(study, check, attempt_id)).get_json()
+    assert verdict["reason"] == "answer_unverifiable" and not verdict["passed"]
+    assert not verdict["final"] and verdict["state"] != "active"
+    assert verdict["check"]["id"] == check["id"] and verdict["check"]["tries_left"] == 2
+    learner_id = study.room.learner.id
+    failed = db.session.scalars(
+        select(TraceEvent.event_json).where(
+            TraceEvent.learner_id == learner_id, TraceEvent.kind == "check_failed"
+        )
+    ).all()
+    assert [json.loads(event)["data"]["reason"] for event in failed] == ["answer_unverifiable"]
+    assert count(learner_id, "check_passed") == 0
+    again = study.verdict(study.answer(check)).get_json()
+    assert again["passed"], again
+
+
+def test_database_hiccups_do_not_use_up_a_bursts_runs(study, verifier):
+    from sqlalchemy.exc import OperationalError
+
+    from skilltrace.study.verifying import MAX_UNFINISHED_RUNS, verify_attempt
+
+    state, calls = verifier
+    started = study.start().get_json()
+    check = started["check"]
+    attempt_id = accept(study, check)
+    state["raise"] = OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    for _ in range(MAX_UNFINISHED_RUNS + 1):
+        with pytest.raises(OperationalError):
+            verify_attempt(attempt_id)
+    state["raise"] = None
+    assert verify_attempt(attempt_id) == AttemptStatus.PASSED
+    assert len(calls) == MAX_UNFINISHED_RUNS + 2

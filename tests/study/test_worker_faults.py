@@ -87,6 +87,18 @@ def post_frames(client, study, check, frames):
     )
 
 
+def answer_with(study, check, frames):
+    """Post a burst through the test app (the verdict comes from the worker)."""
+    return study.post(
+        f"/api/v1/study/sessions/{study.session_id}/checks/{check['id']}",
+        data={
+            "nonce": check["nonce"],
+            "frames": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)],
+        },
+        content_type="multipart/form-data",
+    )
+
+
 def wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -203,6 +215,67 @@ def test_a_prefork_worker_verifies_checks_in_its_children(study, app, face_worke
         control.add_consumer(FACE_QUEUE, destination=mine, reply=True)
     output = log.read_text(errors="replace")
     assert "exited with" not in output and "terminate called" not in output, output[-2000:]
+
+
+@needs_services
+def test_a_burst_that_keeps_killing_its_worker_is_failed_not_redelivered_forever(
+    study, app, face_worker, monkeypatch
+):
+    """A task is given back to the broker when its worker dies; a burst that kills every
+    worker it reaches (a crash in native image code) would loop through the pool forever.
+    After three runs that never finished it is failed unverified, and the pool goes on."""
+    from skilltrace.state import current_state
+    from skilltrace.study.verifying import MAX_UNFINISHED_RUNS
+    from skilltrace.tasks import FACE_QUEUE
+
+    monkeypatch.setitem(app.config, "FACE_CHECK_ANSWER_WAIT_S", 0)
+    control = face_worker.app.control
+    mine = [face_worker.hostname]
+    control.cancel_consumer(FACE_QUEUE, destination=mine, reply=True)  # only the prefork one
+    pool = ["-P", "prefork", "-c", "1", "--without-gossip", "--without-mingle"]
+    worker, log = start_face_worker(app, "poisoned", pool)
+    blocker = db.engine.connect()
+    try:
+        wait_for(lambda: b"ready." in log.read_bytes(), 90, "the worker to start")
+        check = study.start().get_json()["check"]
+        accepted = answer_with(study, check, big_frames(study))
+        assert accepted.status_code == 202, accepted.get_json()
+        # Each run verifies the faces, takes the session lock and stops at the verdict's
+        # UPDATE (the SHARE lock): there it is killed, as a poisoned burst would kill it.
+        blocker.execute(text("LOCK TABLE check_attempts IN SHARE MODE"))
+        lock_key = f"lock:study:session:{study.session_id}"
+        killed: list[int] = []
+
+        def next_holder() -> int | None:
+            holder = current_state().get(lock_key)
+            pid = int(holder.split(":")[1]) if holder else None
+            return pid if pid not in killed else None
+
+        for run in range(MAX_UNFINISHED_RUNS):
+            wait_for(next_holder, 90, f"run {run + 1} to reach the verdict")
+            pid = next_holder()
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        blocker.rollback()
+        result = study.verdict(study.client.get(accepted.get_json()["poll"]), timeout=90)
+        body = result.get_json()
+        assert result.status_code == 200 and not body["passed"], body
+        assert body["reason"] == "answer_unverifiable" and body["check"]["id"] == check["id"]
+        frames = jpeg_frames(study.room.photos / "obama/obama1.jpg", 3, 11)
+        again = answer_with(study, check, frames)
+        assert study.verdict(again, timeout=90).get_json()["passed"]  # the pool works on
+    finally:
+        blocker.close()
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+        control.add_consumer(FACE_QUEUE, destination=mine, reply=True)
+    db.session.expire_all()
+    statuses = db.session.scalars(
+        select(CheckAttempt.status).where(CheckAttempt.check_id == check["id"])
+    ).all()
+    assert sorted(statuses) == [AttemptStatus.FAILED, AttemptStatus.PASSED]
+    assert log.read_text(errors="replace").count("SIGKILL") >= MAX_UNFINISHED_RUNS
 
 
 def free_port() -> int:

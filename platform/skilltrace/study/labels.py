@@ -27,6 +27,7 @@ CHALLENGES = {
 CHECK_REASONS = {
     "deadline_passed": _l("The check was not answered in time."),
     "answer_lost": _l("The answer could not be checked in time."),
+    "answer_unverifiable": _l("The camera pictures could not be checked."),
 }
 
 

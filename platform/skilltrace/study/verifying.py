@@ -4,17 +4,26 @@ The faces are verified with no lock held. The verdict is then applied under the 
 in one transaction that first moves the attempt out of ``pending``
 (``UPDATE … WHERE status = 'pending'``): a task redelivered after its worker died, or run
 twice, finds nothing to move and changes nothing, so a verdict credits exactly once.
+
+A task is given back to the broker when its worker dies, so a burst that kills its worker
+(a crash in native image code, the memory killer, the hard time limit) would come back
+forever. Each run is counted in the live-state store until it finishes; after
+``MAX_UNFINISHED_RUNS`` runs that never finished, the burst is not verified again: the
+attempt is a failed try (``answer_unverifiable``), traced like any other.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
-from skilltrace.state import held_lock
-from skilltrace.study.checks import drop_frames, mark_done, parked_frames
+from skilltrace.state import LockBusy, held_lock
+from skilltrace.study.checks import PARKED_FRAMES_TTL_S, drop_frames, mark_done, parked_frames
 from skilltrace.study.deferred import write_deferred
 from skilltrace.study.models import (
     AttemptStatus,
@@ -26,6 +35,24 @@ from skilltrace.study.models import (
     StudySession,
 )
 from skilltrace.study.services import StudyService
+
+log = logging.getLogger(__name__)
+
+MAX_UNFINISHED_RUNS = 3
+
+
+@dataclass(frozen=True)
+class Unverifiable:
+    """The verdict on a burst whose runs never finished (shaped like contract A's)."""
+
+    distances: list
+    passed: bool = False
+    reason: str = "answer_unverifiable"
+    final: bool = False
+    liveness: dict = field(default_factory=dict)
+    tracked: list = field(default_factory=list)
+    thumbnail: bytes | None = None
+    prints: tuple = ()
 
 
 def verify_attempt(attempt_id: int) -> str:
@@ -48,8 +75,26 @@ def verify_attempt(attempt_id: int) -> str:
         c.db.commit()
         mark_done(c.state, attempt_id, AttemptStatus.LOST)
         return "lost: frames expired" if given_up else "already decided"
-    verdict = c.verify_check(learner_id, frames, challenge)
-    return apply_verdict(service, attempt_id, verdict)
+    runs_key = _runs_key(attempt_id)
+    if c.state.incr(runs_key, ttl=PARKED_FRAMES_TTL_S) > MAX_UNFINISHED_RUNS:
+        log.warning(
+            "check attempt %s: %s runs never finished; failed unverified",
+            attempt_id,
+            MAX_UNFINISHED_RUNS,
+        )
+        return apply_verdict(service, attempt_id, Unverifiable([None] * len(frames)))
+    try:
+        verdict = c.verify_check(learner_id, frames, challenge)
+        outcome = apply_verdict(service, attempt_id, verdict)
+    except (LockBusy, OperationalError):
+        c.state.delete(runs_key)  # a busy session or a database hiccup: not the burst's doing
+        raise
+    c.state.delete(runs_key)
+    return outcome
+
+
+def _runs_key(attempt_id: int) -> str:
+    return f"study:attempt:{attempt_id}:runs"
 
 
 def settle(db, attempt_id: int, status: str, at: datetime, **values) -> bool:

@@ -28,6 +28,9 @@ PLAYER_MESSAGES = {
     "verifying": _l("Checking your face…"),
     "check_failed": _l("The face check did not pass. Try again."),
     "answer_lost": _l("Your answer could not be checked in time. Please try again."),
+    "answer_unverifiable": _l(
+        "These camera pictures could not be checked. Take new ones and try again."
+    ),
     "liveness_failed": _l(
         "We could not see a live person turning. Turn your head slowly as shown and try again."
     ),
