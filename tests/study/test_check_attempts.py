@@ -220,3 +220,46 @@ def test_database_hiccups_do_not_use_up_a_bursts_runs(study, verifier):
     state["raise"] = None
     assert verify_attempt(attempt_id) == AttemptStatus.PASSED
     assert len(calls) == MAX_UNFINISHED_RUNS + 2
+
+
+def test_a_burst_whose_verification_raises_is_a_failed_try_within_seconds(study, verifier):
+    """A verification that raises (a bug, the soft time limit) is run again at once, by the
+    face worker or by the next poll: after three runs the answer is a failed try, not one
+    left pending for 90 s and then lost (never a try); the learner sees no server error."""
+    from skilltrace.study.verifying import MAX_UNFINISHED_RUNS
+
+    state, calls = verifier
+    check = study.start().get_json()["check"]
+    state["raise"] = RuntimeError("a bug in the face engine")
+    answered = study.answer(check)
+    assert answered.status_code in (200, 202), answered.get_json()
+    result = study.verdict(answered, timeout=20)
+    body = result.get_json()
+    assert result.status_code == 200, body
+    assert not body["passed"] and body["reason"] == "answer_unverifiable", body
+    assert body["check"]["id"] == check["id"] and body["check"]["tries_left"] == 2
+    assert len(calls) == MAX_UNFINISHED_RUNS
+    state["raise"] = None
+    assert study.verdict(study.answer(check)).get_json()["passed"]
+
+
+def test_parked_frames_that_cannot_be_unsealed_count_as_unfinished_runs(study):
+    """Unsealing the parked frames is part of a run: frames that fail their authentication
+    tag are never verified, and the fourth run fails the attempt unverified."""
+    from skilltrace.state import current_state
+    from skilltrace.study.verifying import MAX_UNFINISHED_RUNS, verify_attempt
+
+    check = study.start().get_json()["check"]
+    attempt_id = accept(study, check)
+    key = f"study:attempt:{attempt_id}:frames"
+    sealed = json.loads(current_state().get(key))
+    tampered = bytearray(base64.b64decode(sealed[0]))
+    tampered[-1] ^= 1
+    sealed[0] = base64.b64encode(bytes(tampered)).decode()
+    current_state().set(key, json.dumps(sealed), ttl=60)
+    for _ in range(MAX_UNFINISHED_RUNS):
+        with pytest.raises(Exception):  # noqa: B017 - whatever the cipher raises
+            verify_attempt(attempt_id)
+    assert verify_attempt(attempt_id) == AttemptStatus.FAILED
+    verdict = study.client.get(poll_url(study, check, attempt_id)).get_json()
+    assert verdict["reason"] == "answer_unverifiable" and len(verdict["distances"]) == 3

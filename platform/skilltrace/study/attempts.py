@@ -4,6 +4,7 @@ decided (200, the verdict and what to do next)."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 
 from flask import url_for
@@ -13,6 +14,8 @@ from skilltrace.errors import DomainError
 from skilltrace.study.checks import wait_done
 from skilltrace.study.models import AttemptStatus, CheckAttempt, StudySession
 from skilltrace.study.services import StudyService
+
+log = logging.getLogger(__name__)
 
 POLL_AFTER_S = 1
 
@@ -113,5 +116,9 @@ def _verify_here(service: StudyService, attempt: CheckAttempt) -> None:
     try:
         verify_attempt(attempt.id)
     except LockBusy:
+        return
+    except Exception:  # counted as an unfinished run (verifying); the next poll runs it again
+        log.exception("check attempt %s: verification failed", attempt.id)
+        service.c.db.rollback()
         return
     service.c.db.expire_all()

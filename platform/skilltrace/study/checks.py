@@ -123,7 +123,7 @@ def live_pending_attempt(
     if attempt is None:
         return None
     too_old = now - attempt.received_at > timedelta(seconds=ATTEMPT_GIVEN_UP_S)
-    if too_old or c.state.get(_frames_key(attempt.id)) is None:
+    if too_old or not frames_parked(c.state, attempt.id):
         give_up(service, attempt, now)
         return None
     return attempt
@@ -170,6 +170,11 @@ def park_frames(state, attempt_id: int, frames: list[bytes]) -> None:
         base64.b64encode(cipher.encrypt(frame, _context(attempt_id))).decode() for frame in frames
     ]
     state.set(_frames_key(attempt_id), orjson.dumps(sealed).decode(), ttl=PARKED_FRAMES_TTL_S)
+
+
+def frames_parked(state, attempt_id: int) -> bool:
+    """Whether the attempt's frames are still parked (without fetching them)."""
+    return state.ttl(_frames_key(attempt_id)) is not None
 
 
 def parked_frames(state, attempt_id: int) -> list[bytes] | None:

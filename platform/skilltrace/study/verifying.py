@@ -7,7 +7,8 @@ twice, finds nothing to move and changes nothing, so a verdict credits exactly o
 
 A task is given back to the broker when its worker dies, so a burst that kills its worker
 (a crash in native image code, the memory killer, the hard time limit) would come back
-forever. Each run is counted in the live-state store until it finishes; after
+forever; one whose verification raises is run again at once (``tasks.verify_check``).
+Each run is counted in the live-state store until it finishes; after
 ``MAX_UNFINISHED_RUNS`` runs that never finished, the burst is not verified again: the
 attempt is a failed try (``answer_unverifiable``), traced like any other.
 """
@@ -23,7 +24,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
 from skilltrace.state import LockBusy, held_lock
-from skilltrace.study.checks import PARKED_FRAMES_TTL_S, drop_frames, mark_done, parked_frames
+from skilltrace.study.checks import (
+    PARKED_FRAMES_TTL_S,
+    drop_frames,
+    frames_parked,
+    mark_done,
+    parked_frames,
+)
 from skilltrace.study.deferred import write_deferred
 from skilltrace.study.models import (
     AttemptStatus,
@@ -65,16 +72,10 @@ def verify_attempt(attempt_id: int) -> str:
     if attempt is None or attempt.status != AttemptStatus.PENDING:
         return "already decided"
     check = c.db.get(FaceCheck, attempt.check_id)
-    learner_id, challenge = attempt.learner_id, check.challenge
+    learner_id, challenge, frame_count = attempt.learner_id, check.challenge, attempt.frame_count
     c.db.rollback()  # no transaction stays open while the faces are verified
-    frames = parked_frames(c.state, attempt_id)
-    if frames is None:
-        from skilltrace.study.checks import give_up
-
-        given_up = give_up(service, c.db.get(CheckAttempt, attempt_id), c.clock.now())
-        c.db.commit()
-        mark_done(c.state, attempt_id, AttemptStatus.LOST)
-        return "lost: frames expired" if given_up else "already decided"
+    if not frames_parked(c.state, attempt_id):
+        return _lost(service, attempt_id)
     runs_key = _runs_key(attempt_id)
     if c.state.incr(runs_key, ttl=PARKED_FRAMES_TTL_S) > MAX_UNFINISHED_RUNS:
         log.warning(
@@ -82,8 +83,12 @@ def verify_attempt(attempt_id: int) -> str:
             attempt_id,
             MAX_UNFINISHED_RUNS,
         )
-        return apply_verdict(service, attempt_id, Unverifiable([None] * len(frames)))
+        return apply_verdict(service, attempt_id, Unverifiable([None] * frame_count))
     try:
+        frames = parked_frames(c.state, attempt_id)  # unsealing them is part of the run
+        if frames is None:  # expired a moment ago
+            c.state.delete(runs_key)
+            return _lost(service, attempt_id)
         verdict = c.verify_check(learner_id, frames, challenge)
         outcome = apply_verdict(service, attempt_id, verdict)
     except (LockBusy, OperationalError):
@@ -91,6 +96,17 @@ def verify_attempt(attempt_id: int) -> str:
         raise
     c.state.delete(runs_key)
     return outcome
+
+
+def _lost(service: StudyService, attempt_id: int) -> str:
+    """The attempt's frames are gone (their TTL): given up, not a try."""
+    from skilltrace.study.checks import give_up
+
+    c = service.c
+    given_up = give_up(service, c.db.get(CheckAttempt, attempt_id), c.clock.now())
+    c.db.commit()
+    mark_done(c.state, attempt_id, AttemptStatus.LOST)
+    return "lost: frames expired" if given_up else "already decided"
 
 
 def _runs_key(attempt_id: int) -> str:
