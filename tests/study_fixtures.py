@@ -137,7 +137,18 @@ class StudyDriver:
         frames: list[bytes] | None = None,
         nonce: str | None = None,
     ):
-        """Post a fresh burst (new jitter each time) of ``person``'s photo, or ``frames``."""
+        """Answer with a fresh burst (see ``post_answer``) and wait for the verdict."""
+        return self.verdict(self.post_answer(check, person, frames, nonce))
+
+    def post_answer(
+        self,
+        check: dict,
+        person: str = "obama/obama1.jpg",
+        frames: list[bytes] | None = None,
+        nonce: str | None = None,
+    ):
+        """Post a fresh burst (new jitter each time) of ``person``'s photo, or ``frames``;
+        the response as it comes (202 while a face worker verifies it)."""
         if frames is None:
             self.seed += 1
             frames = jpeg_frames(self.room.photos / person, 3, self.seed)
@@ -145,12 +156,11 @@ class StudyDriver:
             "nonce": check["nonce"] if nonce is None else nonce,
             "frames": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)],
         }
-        response = self.post(
+        return self.post(
             f"/api/v1/study/sessions/{self.session_id}/checks/{check['id']}",
             data=data,
             content_type="multipart/form-data",
         )
-        return self.verdict(response)
 
     def verdict(self, response, timeout: float = 30.0):
         """The answer's verdict: a 202 is polled (as the player does) until it is decided."""

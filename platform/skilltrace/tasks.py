@@ -162,12 +162,9 @@ def verify_check(self, attempt_id: int) -> str:
         # A burst whose verification raises (a bug, the soft time limit) is run again at once
         # rather than left for study.expire_checks: after a few runs it is a failed try
         # within seconds, not an answer that waits 90 s and is then lost, never a try.
+        log.exception("check attempt %s: verification failed; it is run again", attempt_id)
         if self.app.conf.task_always_eager:
-            log.exception(
-                "check attempt %s: verification failed; the next poll runs it again", attempt_id
-            )
             return "error: left pending for the next poll"
-        log.exception("check attempt %s: verification failed; run again", attempt_id)
         raise self.retry(countdown=1, exc=error) from None
 
 

@@ -87,18 +87,6 @@ def post_frames(client, study, check, frames):
     )
 
 
-def answer_with(study, check, frames):
-    """Post a burst through the test app (the verdict comes from the worker)."""
-    return study.post(
-        f"/api/v1/study/sessions/{study.session_id}/checks/{check['id']}",
-        data={
-            "nonce": check["nonce"],
-            "frames": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)],
-        },
-        content_type="multipart/form-data",
-    )
-
-
 def wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -140,14 +128,7 @@ def test_a_face_worker_killed_mid_check_is_replaced_and_credits_once(
         wait_for(lambda: b"ready." in log.read_bytes(), 90, "the worker to start")
         started = study.start().get_json()
         check = started["check"]
-        accepted = study.post(
-            f"/api/v1/study/sessions/{study.session_id}/checks/{check['id']}",
-            data={
-                "nonce": check["nonce"],
-                "frames": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(big_frames(study))],
-            },
-            content_type="multipart/form-data",
-        )
+        accepted = study.post_answer(check, frames=big_frames(study))
         assert accepted.status_code == 202, accepted.get_json()
         # The worker verifies the faces, takes the session lock and opens the transaction
         # applying the verdict; a SHARE lock on the attempts table holds it there.
@@ -198,14 +179,7 @@ def test_a_prefork_worker_verifies_checks_in_its_children(study, app, face_worke
         wait_for(lambda: b"ready." in log.read_bytes(), 90, "the worker to start")
         check = study.start().get_json()["check"]
         frames = jpeg_frames(study.room.photos / "obama/obama1.jpg", 3, 7)
-        accepted = study.post(
-            f"/api/v1/study/sessions/{study.session_id}/checks/{check['id']}",
-            data={
-                "nonce": check["nonce"],
-                "frames": [(io.BytesIO(f), f"f{i}.jpg") for i, f in enumerate(frames)],
-            },
-            content_type="multipart/form-data",
-        )
+        accepted = study.post_answer(check, frames=frames)
         assert accepted.status_code in (200, 202), accepted.get_json()
         result = study.verdict(accepted, timeout=90)
         assert result.status_code == 200 and result.get_json()["passed"], str(result.get_json())
@@ -238,7 +212,7 @@ def test_a_burst_that_keeps_killing_its_worker_is_failed_not_redelivered_forever
     try:
         wait_for(lambda: b"ready." in log.read_bytes(), 90, "the worker to start")
         check = study.start().get_json()["check"]
-        accepted = answer_with(study, check, big_frames(study))
+        accepted = study.post_answer(check, frames=big_frames(study))
         assert accepted.status_code == 202, accepted.get_json()
         # Each run verifies the faces, takes the session lock and stops at the verdict's
         # UPDATE (the SHARE lock): there it is killed, as a poisoned burst would kill it.
@@ -262,7 +236,7 @@ def test_a_burst_that_keeps_killing_its_worker_is_failed_not_redelivered_forever
         assert result.status_code == 200 and not body["passed"], body
         assert body["reason"] == "answer_unverifiable" and body["check"]["id"] == check["id"]
         frames = jpeg_frames(study.room.photos / "obama/obama1.jpg", 3, 11)
-        again = answer_with(study, check, frames)
+        again = study.post_answer(check, frames=frames)
         assert study.verdict(again, timeout=90).get_json()["passed"]  # the pool works on
     finally:
         blocker.close()
