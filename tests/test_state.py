@@ -1,5 +1,6 @@
 """Both live-state stores give ``replace_if_unchanged`` the same meaning: one atomic
-compare-and-set that also respects the session lock and the learner's active claim."""
+compare-and-set that also respects the session lock and the learner's active claim, and that
+answers a refusal with the value it found."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def replace(store, seen="old", claim=CLAIM):
 
 def test_writes_value_and_claim_when_nothing_moved(store):
     store.set("live:42", "old")
-    assert replace(store) is True
+    assert replace(store).done is True
     assert store.get("live:42") == "new"
     assert store.get("active:7") == "42"
     assert 59 < store.ttl("live:42") <= 60
@@ -47,25 +48,37 @@ def test_writes_value_and_claim_when_nothing_moved(store):
 def test_renews_own_claim(store):
     store.set("live:42", "old")
     store.set("active:7", "42", ttl=1)
-    assert replace(store) is True
+    assert replace(store).done is True
     assert store.ttl("active:7") > 29
 
 
 @pytest.mark.parametrize(
-    "arrange",
+    ("arrange", "found"),
     [
-        pytest.param(lambda s: s.set("live:42", "changed"), id="value changed"),
-        pytest.param(lambda s: None, id="value missing"),
+        pytest.param(lambda s: s.set("live:42", "changed"), "changed", id="value changed"),
+        pytest.param(lambda s: None, None, id="value missing"),
         pytest.param(
-            lambda s: (s.set("live:42", "old"), s.set("active:7", "43")), id="claim of another"
+            lambda s: (s.set("live:42", "old"), s.set("active:7", "43")),
+            "old",
+            id="claim of another",
         ),
     ],
 )
-def test_writes_nothing_when_something_moved(store, arrange):
+def test_writes_nothing_when_something_moved_and_says_what_it_found(store, arrange, found):
     arrange(store)
     before = (store.get("live:42"), store.get("active:7"))
-    assert replace(store) is False
+    swap = replace(store)
+    assert not swap and swap.done is False
+    assert swap.current == found  # read in the same step: the caller need not read again
     assert (store.get("live:42"), store.get("active:7")) == before
+
+
+def test_a_value_that_looks_like_a_status_is_still_a_value(store):
+    """Redis answers 1, 0 or -1 as integers: a stored "1" or "0" is not taken for one."""
+    for stored in ("1", "0", "-1"):
+        store.set("live:42", stored)
+        swap = replace(store)
+        assert swap.done is False and swap.current == stored
 
 
 def test_a_guard_that_holds_lets_the_write_through(store):
@@ -74,7 +87,7 @@ def test_a_guard_that_holds_lets_the_write_through(store):
     guard = Guard("gen:7", "g1")
     assert store.replace_if_unchanged(
         "live:42", "old", "new", 60, lock="live:42", claim=CLAIM, guard=guard
-    )
+    ).done
     assert store.get("live:42") == "new"
 
 
@@ -103,26 +116,27 @@ def test_a_guard_that_fails_raises_and_writes_nothing(store, generation):
 def test_writes_nothing_while_the_lock_is_held(store):
     store.set("live:42", "old")
     with held_lock(store, "live:42"):
-        assert replace(store) is False
+        swap = replace(store)
+        assert swap.done is False and swap.current == "old"
     assert store.get("live:42") == "old" and store.get("active:7") is None
-    assert replace(store) is True
+    assert replace(store).done is True
 
 
 def test_redis_reloads_a_script_the_server_forgot(redis_store):
     redis_store.set("live:42", "old")
     redis_store.client.script_flush()
-    assert replace(redis_store) is True
+    assert replace(redis_store).done is True
     assert redis_store.get("live:42") == "new"
 
 
 def test_redis_reconnects_once_after_a_broken_connection(redis_store):
     redis_store.set("live:42", "old")
-    assert replace(redis_store) is True  # this thread's own connection is open
+    assert replace(redis_store).done is True  # this thread's own connection is open
     own = redis_store._own_connection()
     own.send_command("CLIENT", "ID")
     redis_store.client.client_kill_filter(_id=own.read_response())  # the server drops it
     redis_store.set("live:42", "old")
-    assert replace(redis_store) is True
+    assert replace(redis_store).done is True
 
 
 def test_take_due_gives_each_due_member_once_earliest_first(store):

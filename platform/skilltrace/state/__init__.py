@@ -16,8 +16,9 @@ from flask import Flask, current_app
 from skilltrace.locks import HOLDER, LockBusy, held_lock, holder_is_dead  # noqa: F401 - their old home
 from skilltrace.state.memory import BoundedMap, InProcessState
 from skilltrace.state.redis_store import RedisState
+from skilltrace.state.swap import Swap
 
-__all__ = ["BoundedMap", "InProcessState", "RedisState", "LiveState", "current_state"]
+__all__ = ["BoundedMap", "InProcessState", "RedisState", "LiveState", "Swap", "current_state"]
 
 
 class LiveState(Protocol):
@@ -58,11 +59,12 @@ class LiveState(Protocol):
         lock: str,
         claim: Claim,
         guard: Guard | None = None,
-    ) -> bool:
+    ) -> Swap:
         """Set ``key`` to ``value`` only if it still holds ``seen``, the :func:`held_lock`
         ``lock`` is free and ``claim.key`` holds ``claim.holder`` or nothing (the claim is then
-        renewed): one atomic step, one round trip. False, writing nothing, otherwise. A
-        ``guard`` that does not hold raises its ``error``, writing nothing."""
+        renewed): one atomic step, one round trip. Otherwise nothing is written, and the
+        answer (false) carries what ``key`` held in that step. A ``guard`` that does not hold
+        raises its ``error``, writing nothing."""
 
 
 @dataclass(frozen=True)

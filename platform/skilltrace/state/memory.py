@@ -7,6 +7,8 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from skilltrace.state.swap import WRITTEN, Swap
+
 
 class BoundedMap:
     """A thread-safe map of this process keeping only the ``size`` newest entries (for caches
@@ -182,13 +184,14 @@ class InProcessState:
         with self._lock:
             if guard is not None and self._live(self.prefix + guard.key) != guard.value:
                 raise guard.error()
-            if self._live(self.prefix + f"lock:{lock}") is not None:
-                return False
-            if self._live(self.prefix + key) != seen:
-                return False
+            current = self._live(self.prefix + key)
             holder = self._live(self.prefix + claim.key)
-            if holder is not None and holder != claim.holder:
-                return False
+            if (
+                self._live(self.prefix + f"lock:{lock}") is not None
+                or current != seen
+                or (holder is not None and holder != claim.holder)
+            ):
+                return Swap(False, current)
             self._data[self.prefix + key] = (value, self._deadline(ttl))
             self._data[self.prefix + claim.key] = (claim.holder, self._deadline(claim.ttl))
-            return True
+            return WRITTEN

@@ -7,16 +7,21 @@ import os
 import threading
 from typing import Any
 
+from skilltrace.state.swap import WRITTEN, Swap
+
 # One round trip for a lock-free update: KEYS value, lock, claim[, guard]; ARGV sha1 of the
 # value read, new value, its TTL in ms, claim holder, claim TTL in ms[, guard value]. 1 if
-# written, 0 if anything moved, -1 if the guard does not hold.
+# written, -1 if the guard does not hold; otherwise the value as it is now (a string), or 0
+# if there is none, so that the caller can fold again without another round trip.
 REPLACE_IF_UNCHANGED_LUA = """
 if KEYS[4] and redis.call('get', KEYS[4]) ~= ARGV[6] then return -1 end
-if redis.call('exists', KEYS[2]) == 1 then return 0 end
 local current = redis.call('get', KEYS[1])
-if not current or redis.sha1hex(current) ~= ARGV[1] then return 0 end
+if not current then return 0 end
+if redis.call('exists', KEYS[2]) == 1 or redis.sha1hex(current) ~= ARGV[1] then
+  return current
+end
 local holder = redis.call('get', KEYS[3])
-if holder and holder ~= ARGV[4] then return 0 end
+if holder and holder ~= ARGV[4] then return current end
 redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('set', KEYS[3], ARGV[4], 'PX', ARGV[5])
 return 1
@@ -120,7 +125,9 @@ class RedisState:
         done = self._evalsha(self._replace_sha, REPLACE_IF_UNCHANGED_LUA, keys, args)
         if done == -1:
             raise guard.error()
-        return done == 1
+        if done == 1:
+            return WRITTEN
+        return Swap(False, done or None)
 
     def _evalsha(self, sha: str, script: str, keys: tuple, args: tuple) -> Any:
         """EVALSHA on this thread's own connection: the heartbeat's one round trip skips the

@@ -33,8 +33,9 @@ def record_heartbeat(
     A quiet heartbeat (nothing voided or anomalous, nothing credited unless the credit is
     left to a job (``study.deferred``), no check due or overdue, access re-checked recently)
     is folded in the state store alone and without the session lock: into what this worker
-    last wrote for the session (one round trip), else into what the store holds (two), saved
-    only if the store still holds what was folded. Anything else, or a race, goes through the
+    last wrote for the session (one round trip), else into what the store holds (two: a
+    failed save returns it, or it is read), saved only if the store still holds what was
+    folded. Anything else, or a race, goes through the
     locked path, the database and the trace.
 
     A light identity whose session generation is still to be checked (``learner.guard``)
@@ -71,33 +72,43 @@ def quiet_heartbeat(
     now = now or service.c.clock.now()
     guard = getattr(learner, "guard", None)
     remembered = service.live.last_written(session_id)
+    stored = NOT_READ
     if remembered is not None:
-        result = _lock_free(service, learner, session_id, beat, now, *remembered, guard)
+        result, stored = _lock_free(service, learner, session_id, beat, now, *remembered, guard)
         if result is not None:
             return result
-    seen, live = service.live.read(session_id)
-    return _lock_free(service, learner, session_id, beat, now, seen, live, guard, fresh=True)
+    if stored is NOT_READ:
+        seen, live = service.live.read(session_id)
+    else:  # the failed save read the store in its own step: no second round trip
+        seen, live = stored, service.live.parsed(stored)
+    return _lock_free(service, learner, session_id, beat, now, seen, live, guard, fresh=True)[0]
+
+
+NOT_READ = object()  # the store was not read (nothing was tried against it)
 
 
 def _lock_free(service, learner, session_id, beat, now, seen, live, guard, *, fresh=False):
     """The quiet heartbeat folded into ``live`` (read as ``seen``) and saved, ``guard``
-    checked in the same step; None if it is not quiet or the store moved. A too-soon beat is
-    answered from ``live`` only if it was just read from the store (``fresh``), since the
-    answer shows the open check."""
+    checked in the same step, and NOT_READ; or None if it is not quiet, with what the store
+    held when the save failed (else NOT_READ). A too-soon beat is answered from ``live`` only
+    if it was just read from the store (``fresh``), since the answer shows the open check."""
     if not _owned(live, learner):
-        return None
+        return None, NOT_READ
     if _too_soon(service, live, now):
         if not fresh:
-            return None
+            return None, NOT_READ
         if guard is not None:
             require_guard(guard)
-        return _unchanged(session_id, live)
+        return _unchanged(session_id, live), NOT_READ
     quiet = _fold_quietly(service, session_id, live, beat, now)
-    if quiet is not None and service.live.save_if_unchanged(session_id, seen, live, guard):
-        if deferred_at(live, now.timestamp()):
-            announce(service, session_id, now.timestamp())
-        return quiet
-    return None
+    if quiet is None:
+        return None, NOT_READ
+    saved = service.live.save_if_unchanged(session_id, seen, live, guard)
+    if not saved:
+        return None, saved.current
+    if deferred_at(live, now.timestamp()):
+        announce(service, session_id, now.timestamp())
+    return quiet, NOT_READ
 
 
 def _owned(live: LiveSession | None, learner) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from skilltrace.state import BoundedMap, Claim, Guard, LiveState
+from skilltrace.state import BoundedMap, Claim, Guard, LiveState, Swap
 from skilltrace.study.models import FaceCheck
 from skilltrace.study.replay import StudyState
 
@@ -109,11 +109,12 @@ class LiveStore:
 
     def save_if_unchanged(
         self, session_id: int, seen: str, live: LiveSession, guard: Guard | None = None
-    ) -> bool:
+    ) -> Swap:
         """Save without the session lock, renewing the learner's active claim, only if
         nothing changed since ``seen`` was read, no locked request is running and no other
-        session holds the claim (one round trip); False, saving nothing, otherwise. A
-        ``guard`` that does not hold raises its error, saving nothing."""
+        session holds the claim (one round trip). Otherwise nothing is saved, and the answer
+        (false) carries the stored text read in that step (see :meth:`parsed`). A ``guard``
+        that does not hold raises its error, saving nothing."""
         learner_id = live.header["learner_id"]
         text = _text(live)
         saved = self.state.replace_if_unchanged(
@@ -128,6 +129,11 @@ class LiveStore:
         if saved:
             self.recent.put(session_id, text, live)
         return saved
+
+    @staticmethod
+    def parsed(text: str | None) -> LiveSession | None:
+        """The session a stored text holds (as :meth:`read` gives it)."""
+        return None if text is None else _parse(text)
 
     def drop(self, session_id: int) -> None:
         self.state.delete(f"study:session:{session_id}")
