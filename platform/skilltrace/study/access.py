@@ -36,12 +36,18 @@ CHECKED_KEY = "study:access:checked_at"  # when the last complete job run starte
 def access_checked_at(service: StudyService, header: dict, stamp: float) -> float:
     """When the session's access was last checked: by a heartbeat or at the start
     (``access_at`` in its live header), or by the job, whichever is later. The state store is
-    read only when the header's time is older than ``STUDY_ACCESS_RECHECK_S``."""
+    read only when both the header's time and the newest run this process has read
+    (``service.marks``) are older than ``STUDY_ACCESS_RECHECK_S``."""
     own = header.get("access_at", 0)
-    if stamp - own < service.c.config["STUDY_ACCESS_RECHECK_S"]:
+    recheck_s = service.c.config["STUDY_ACCESS_RECHECK_S"]
+    if stamp - own < recheck_s:
         return own
-    by_job = service.c.state.get(CHECKED_KEY)
-    return max(own, float(by_job)) if by_job else own
+    marks = service.marks
+    if stamp - marks.access_checked_at >= recheck_s:
+        by_job = service.c.state.get(CHECKED_KEY)
+        if by_job:
+            marks.note_access_check(float(by_job))
+    return max(own, marks.access_checked_at)
 
 
 def recheck_access() -> int:

@@ -5,6 +5,7 @@ their lock, and a key saying the job ran lately, so heartbeats leave that work t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from skilltrace.state import LockBusy, held_lock
@@ -22,8 +23,40 @@ def grace_s(config) -> float:
 
 
 def job_alive(service, alive_key: str) -> bool:
-    """Whether the job owning ``alive_key`` ran within :func:`grace_s` (jobs not off)."""
-    return grace_s(service.c.config) > 0 and service.c.state.get(alive_key) is not None
+    """Whether the job owning ``alive_key`` ran within :func:`grace_s` (jobs not off). The
+    key's remaining life is read once and remembered (:class:`JobMarks`): until it runs out
+    the key is there whatever the store is asked, so heartbeats need not ask again."""
+    if grace_s(service.c.config) <= 0:
+        return False
+    marks = service.marks
+    if marks.alive(alive_key):
+        return True
+    left = service.c.state.ttl(alive_key)
+    if left is None:
+        return service.c.state.get(alive_key) is not None  # gone, or kept with no TTL
+    marks.note_alive(alive_key, left)
+    return True
+
+
+class JobMarks:
+    """What this process last read of the jobs' marks in the state store: until when a job's
+    alive key lives, and the latest complete run of the access re-check. Both only move
+    forward in the store (a job's run renews its key; a newer run replaces the time), so
+    what was read stays true for as long as it is used here; heartbeats then skip the
+    round trip that would read it again. Kept per study service (one store, one clock)."""
+
+    def __init__(self):
+        self._alive_until: dict[str, float] = {}
+        self.access_checked_at = 0.0  # the newest run time read (the service clock's seconds)
+
+    def alive(self, key: str) -> bool:
+        return time.monotonic() < self._alive_until.get(key, 0.0)
+
+    def note_alive(self, key: str, ttl_s: float) -> None:
+        self._alive_until[key] = time.monotonic() + ttl_s
+
+    def note_access_check(self, at: float) -> None:
+        self.access_checked_at = max(self.access_checked_at, at)
 
 
 def step_due(service, due_key: str, alive_key: str, step: Callable[[int], int]) -> int:

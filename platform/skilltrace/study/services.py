@@ -25,6 +25,7 @@ from skilltrace.state import LiveState, LockBusy, held_lock
 from skilltrace.study.challenges import choose_challenge, default_check_mode
 from skilltrace.study.crediting import CreditingRules
 from skilltrace.study.deferred import unwritten_seconds, write_deferred
+from skilltrace.study.due import JobMarks
 from skilltrace.study.live import LiveSession, LiveStore, OpenCheck, RecentWrites
 from skilltrace.study.models import CheckKind, CheckStatus, FaceCheck, SessionState, StudySession
 from skilltrace.study.projection import apply_delta, ledger_delta
@@ -66,6 +67,7 @@ class StudyService:
     def __init__(self, c: StudyCollaborators):
         self.c = c
         self.live = LiveStore(c.state, c.config["STUDY_SESSION_TTL_S"], c.recent)
+        self.marks = JobMarks()  # what this process read of the jobs' marks
 
     # -- session steps (also used by checks, heartbeats, the face worker and the jobs) -----
     def locked(self, key: str):
