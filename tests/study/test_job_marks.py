@@ -33,7 +33,9 @@ class CountingState(InProcessState):
 @pytest.fixture
 def service():
     config = {"FACE_CHECK_ISSUE_EVERY_S": 0.1, "STUDY_ACCESS_RECHECK_S": RECHECK_S}
-    return SimpleNamespace(c=SimpleNamespace(config=config, state=CountingState()), marks=JobMarks())
+    return SimpleNamespace(
+        c=SimpleNamespace(config=config, state=CountingState()), marks=JobMarks()
+    )
 
 
 def test_an_alive_key_is_read_once_while_it_lives_then_read_again(service):

@@ -24,8 +24,9 @@ def grace_s(config) -> float:
 
 def job_alive(service, alive_key: str) -> bool:
     """Whether the job owning ``alive_key`` ran within :func:`grace_s` (jobs not off). The
-    key's remaining life is read once and remembered (:class:`JobMarks`): until it runs out
-    the key is there whatever the store is asked, so heartbeats need not ask again."""
+    key (always written with a TTL, by :func:`step_due`) is read for its remaining life, which
+    is remembered (:class:`JobMarks`): until it runs out the key is there whatever the store
+    is asked, so heartbeats need not ask again."""
     if grace_s(service.c.config) <= 0:
         return False
     marks = service.marks
@@ -33,7 +34,7 @@ def job_alive(service, alive_key: str) -> bool:
         return True
     left = service.c.state.ttl(alive_key)
     if left is None:
-        return service.c.state.get(alive_key) is not None  # gone, or kept with no TTL
+        return False
     marks.note_alive(alive_key, left)
     return True
 
