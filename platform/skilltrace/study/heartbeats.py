@@ -35,8 +35,8 @@ def record_heartbeat(
     is folded in the state store alone and without the session lock: into what this worker
     last wrote for the session (one round trip), else into what the store holds (two: a
     failed save returns it, or it is read), saved only if the store still holds what was
-    folded. Anything else, or a race, goes through the
-    locked path, the database and the trace.
+    folded. Anything else, or a race, goes through the locked path, the database and the
+    trace.
 
     A light identity whose session generation is still to be checked (``learner.guard``)
     has it checked in the lock-free save's round trip, else before anything is answered.
