@@ -23,6 +23,7 @@ RUNNING_STATES = frozenset(
         SessionState.CLOSING,
     }
 )
+NOT_READ = object()  # a lock-free try that did not read the store (nothing was tried against it)
 
 
 def record_heartbeat(
@@ -82,9 +83,6 @@ def quiet_heartbeat(
     else:  # the failed save read the store in its own step: no second round trip
         seen, live = stored, service.live.parsed(stored)
     return _lock_free(service, learner, session_id, beat, now, seen, live, guard, fresh=True)[0]
-
-
-NOT_READ = object()  # the store was not read (nothing was tried against it)
 
 
 def _lock_free(service, learner, session_id, beat, now, seen, live, guard, *, fresh=False):

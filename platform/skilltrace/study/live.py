@@ -100,7 +100,7 @@ class LiveStore:
     def read(self, session_id: int) -> tuple[str | None, LiveSession | None]:
         """The stored text and the session it holds (for :meth:`save_if_unchanged`)."""
         text = self.state.get(f"study:session:{session_id}")
-        return text, None if text is None else _parse(text)
+        return text, self.parsed(text)
 
     def last_written(self, session_id: int) -> tuple[str, LiveSession] | None:
         """What this process last wrote for the session, if it still remembers (may be stale:
