@@ -95,3 +95,12 @@ def test_no_template_prints_a_raw_code():
         if not m.group(1)
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [("/", "技训通"), ("/login", "登录 · 技训通"), ("/no-such-page", "404 · 技训通")],
+)
+def test_page_titles_name_the_page_then_the_site_once(client, url, title):
+    html = client.get(url).get_data(as_text=True)
+    assert f"<title>{title}</title>" in html
