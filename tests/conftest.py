@@ -6,6 +6,7 @@ SQLite file and the in-process store. Under ``CI=true`` both must be set and rea
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from pathlib import Path
@@ -70,12 +71,20 @@ def reset_schema(db) -> None:
 
 
 class FreshContextClient(FlaskClient):
-    """Runs each request in its own app context, as a server does (no ``g`` shared with the
-    test or between requests); the test keeps its own context and session for assertions."""
+    """Runs each request as a server does: outside the test's context, so Flask pushes the
+    request's own app context and ends it (its ``g``, its database session) before a streamed
+    body is read. The test keeps its own context and session for assertions. ``with client:``
+    (Flask's context preservation) runs in the test's context, in an app context of its own."""
 
     def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
+        if self.preserve_context:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        server = contextvars.Context()
+        response = server.run(super().open, *args, **kwargs)
+        if response.is_streamed:
+            server.run(response.make_sequence)  # read as a server reads it: after the request
+        return response
 
 
 @pytest.fixture(scope="session")

@@ -59,7 +59,7 @@ def _export(class_):
     tracemalloc.start()
     try:
         lines = 0
-        for chunk in csv_stream(class_):
+        for chunk in csv_stream(class_.id):
             lines += chunk.count(b"\n")
         csv_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.reset_peak()

@@ -134,3 +134,16 @@ def test_class_progress_and_exports_equal_the_ledger(world, app, login):
         login(other, world.viewers[name])
         assert other.get(f"/api/v1/classes/{xian}/progress").status_code == status, name
         assert other.get(f"/oversight/classes/{xian}/progress.csv").status_code == status, name
+
+
+@pytest.mark.parametrize("viewer", ["province", "xian_regulator", "xian_staff"])
+def test_the_csv_export_is_read_after_its_request_has_ended(world, app, login, viewer):
+    """Flask ends the request's app context, and its database session, before the streamed
+    body is read (the test client runs each request as a server does)."""
+    client = app.test_client()
+    login(client, world.viewers[viewer])
+    response = client.get(f"/oversight/classes/{world.xian_class.id}/progress.csv")
+    status, body = response.status_code, response.get_data()
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert status == 200 and len(rows) == 2
+    assert rows[1][:2] == [world.learner.name, world.learner.id_number_masked]

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from skilltrace.courses.models import Lesson, TrainingClass
+from skilltrace.extensions import db
 from skilltrace.oversight.progress import LearnerProgress, class_lessons, class_progress
 from skilltrace.timefmt import beijing_time
 
@@ -72,8 +73,12 @@ def rows(class_: TrainingClass) -> tuple[list[str], Iterable[list]]:
     return header(lessons), (row(item) for item in class_progress(class_, lessons))
 
 
-def csv_stream(class_: TrainingClass) -> Iterator[bytes]:
-    """UTF-8 CSV with a byte-order mark (so spreadsheet programs read Chinese correctly)."""
+def csv_stream(class_id: int) -> Iterator[bytes]:
+    """UTF-8 CSV with a byte-order mark (so spreadsheet programs read Chinese correctly).
+
+    It reads the class by id as it starts: Flask ends the request, and the database session
+    that loaded the view's objects, before a server reads a streamed body."""
+    class_ = db.session.get(TrainingClass, class_id)
     head, body = rows(class_)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -164,7 +164,7 @@ def export_progress(class_id: int, kind: str):
     name = f"class-{class_.id}-progress.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "csv":
-        body, mimetype = csv_stream(class_), "text/csv; charset=utf-8"
+        body, mimetype = csv_stream(class_.id), "text/csv; charset=utf-8"
     else:
         body = file_blocks(xlsx_file(class_))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
